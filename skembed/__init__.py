@@ -1,0 +1,35 @@
+"""skembed: text-embedding estimators for scikit-learn.
+
+Word2Vec, FastText, Doc2Vec and pretrained-vector vectorizers that take raw text
+and return dense document vectors, so they sit next to ``CountVectorizer`` and
+``TfidfVectorizer`` in pipelines, and a Kim (2014) sentence CNN classifier.
+"""
+
+from __future__ import annotations
+
+from ._vectors import SubwordTable
+from .doc2vec import Doc2VecVectorizer
+from .fasttext import FastTextVectorizer
+from .pretrained import MeanEmbeddingVectorizer
+from .word2vec import Word2VecVectorizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Doc2VecVectorizer",
+    "FastTextVectorizer",
+    "MeanEmbeddingVectorizer",
+    "SubwordTable",
+    "TextCNNClassifier",
+    "Word2VecVectorizer",
+    "__version__",
+]
+
+
+def __getattr__(name: str):
+    # The CNN needs the optional torch extra: import it only when asked for.
+    if name == "TextCNNClassifier":
+        from .nn import TextCNNClassifier
+
+        return TextCNNClassifier
+    raise AttributeError(f"module 'skembed' has no attribute {name!r}")

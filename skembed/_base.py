@@ -1,0 +1,341 @@
+"""The shared estimator: parameters, validation, transform, feature names, tags.
+
+A model module only says how ``fit`` obtains a vector store (``vocabulary_``,
+``vectors_`` and, for fastText, ``subwords_``); everything else a vectorizer
+does is here, once.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._pooling import POOLINGS, RowSource, pool
+from ._sparse import count_matrix
+from ._text import TEXT_PARAM_CONSTRAINTS, TEXT_PARAMS, build_analyzer, iter_token_chunks, tokenize
+from ._vectors import arrays_to_keyed_vectors, random_word_vectors
+from ._weights import first_components, idf_weights, remove_components, sif_weights
+
+#: Documents per batch on the transform path: bounds the temporary memory.
+CHUNK_SIZE = 4096
+
+
+def seed_from_random_state(random_state: Any) -> int:
+    """An int seed from a scikit-learn ``random_state`` (int used as is)."""
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def _pooling_tuple(pooling: Any) -> tuple[str, ...]:
+    return (pooling,) if isinstance(pooling, str) else tuple(pooling)
+
+
+def _validate_pooling(pooling: Any, owner: str) -> None:
+    methods = _pooling_tuple(pooling)
+    bad = [m for m in methods if m not in POOLINGS]
+    if not methods or bad:
+        raise ValueError(
+            f"The 'pooling' parameter of {owner} must be one of {POOLINGS} or a non-empty tuple "
+            f"of them. Got {pooling!r} instead."
+        )
+
+
+class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
+    """Text in, dense document vectors out. Subclasses implement two hooks:
+
+    - ``_fit_tokens(tokens, want_output)``: learn from the token lists of the
+      training documents; return their (pre-normalisation) output when asked.
+    - ``_transform_tokens(tokens)``: float32 output of one batch of token lists.
+    """
+
+    _parameter_constraints: dict = {
+        **TEXT_PARAM_CONSTRAINTS,
+        "norm": [StrOptions({"l2"}), None],
+        "dtype": "no_validation",  # checked in _check_dtype: numpy dtype-likes
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    # ------------------------------------------------------------ text layer
+    def _text_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in TEXT_PARAMS}
+
+    def build_analyzer(self):
+        """Return the callable that turns one document into its list of tokens.
+
+        Returns
+        -------
+        analyzer : callable
+            scikit-learn's analyzer for this estimator's text parameters.
+        """
+        return build_analyzer(self._text_params())
+
+    def _check_dtype(self) -> np.dtype:
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            dtype = None
+        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(
+                "The 'dtype' parameter must be np.float32 or np.float64. "
+                f"Got {self.dtype!r} instead."
+            )
+        return dtype
+
+    def _n_workers(self) -> int:
+        return 1 if self.n_jobs is None else max(1, effective_n_jobs(self.n_jobs))
+
+    # ------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, raw_documents, y=None):
+        """Learn the word vectors (and weights) from the training documents.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            The training documents: a list, tuple, 1-D array, pandas Series or
+            generator of strings (or of anything ``analyzer`` accepts).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(raw_documents, want_output=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, raw_documents, y=None):
+        """Fit, then return the document vectors of the training documents.
+
+        Equal to ``fit(raw_documents).transform(raw_documents)``, but tokenizes
+        the documents once.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            The training documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X : ndarray of shape (n_documents, n_features)
+            The document vectors.
+        """
+        return self._fit(raw_documents, want_output=True)
+
+    def _fit(self, raw_documents, want_output: bool):
+        dtype = self._check_dtype()
+        self._validate_extra_params()
+        tokens = tokenize(raw_documents, self._text_params())
+        out = self._fit_tokens(tokens, want_output)
+        self.n_features_out_ = self._n_features_out()
+        return self._finish(out, dtype) if want_output else None
+
+    def _validate_extra_params(self) -> None:
+        """Checks that ``_parameter_constraints`` cannot express."""
+
+    # ------------------------------------------------------------ transform
+    def transform(self, raw_documents):
+        """Transform documents to document vectors.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            The documents: a list, tuple, 1-D array, pandas Series or generator
+            of strings. They are processed in batches, so temporary memory stays
+            near the size of the output.
+
+        Returns
+        -------
+        X : ndarray of shape (n_documents, n_features)
+            One row per document; a document with no usable token gets a zero row.
+        """
+        check_is_fitted(self)
+        dtype = self._check_dtype()
+        analyzer = self.build_analyzer()
+        n_features = self.n_features_out_
+        chunks = iter_token_chunks(raw_documents, self._text_params(), CHUNK_SIZE, analyzer)
+        try:
+            n_docs = len(raw_documents)
+        except TypeError:
+            n_docs = None
+        if n_docs is None:
+            parts = [self._finish(self._transform_tokens(tokens), dtype) for tokens in chunks]
+            if not parts:
+                return np.zeros((0, n_features), dtype=dtype)
+            return np.concatenate(parts)
+        out = np.empty((n_docs, n_features), dtype=dtype)
+        start = 0
+        for tokens in chunks:
+            out[start : start + len(tokens)] = self._finish(self._transform_tokens(tokens), dtype)
+            start += len(tokens)
+        return out
+
+    def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        if self.norm == "l2":
+            norms = np.sqrt(np.einsum("ij,ij->i", out, out, dtype=np.float64))
+            nonzero = norms > 0
+            out[nonzero] /= norms[nonzero, None].astype(out.dtype)
+        return out.astype(dtype, copy=False)
+
+    # ------------------------------------------------------------ output
+    def get_feature_names_out(self, input_features=None):
+        """Get output feature names for transformation.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: the input is text.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<classname><i>``, or ``<classname>_<pooling><i>`` when several
+            poolings are concatenated.
+        """
+        check_is_fitted(self)
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{name}" for name in self._feature_suffixes()], dtype=object)
+
+    def _feature_suffixes(self) -> list[str]:
+        return [str(i) for i in range(self.n_features_out_)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        tags.non_deterministic = self.n_jobs not in (None, 1)
+        return tags
+
+    # ------------------------------------------------------------ store view
+    @property
+    def keyed_vectors_(self):
+        """gensim ``KeyedVectors`` over ``vectors_`` (built on first access)."""
+        check_is_fitted(self)
+        cache = self.__dict__.get("_keyed_vectors_cache")
+        if cache is None or cache[0] is not self.vectors_:
+            words = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+            cache = (self.vectors_, arrays_to_keyed_vectors(words, self.vectors_))
+            self.__dict__["_keyed_vectors_cache"] = cache
+        return cache[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_keyed_vectors_cache", None)
+        return state
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "n_features_out_")
+
+
+class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
+    """A vectorizer whose document vector pools the vectors of its words.
+
+    Subclasses implement ``_fit_store(tokens)``, which sets ``vocabulary_``,
+    ``vectors_`` and ``subwords_`` (a :class:`~skembed._vectors.SubwordTable`
+    or None).
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseEmbeddingVectorizer._parameter_constraints,
+        "pooling": [StrOptions(set(POOLINGS)), tuple, list],
+        "weighting": [StrOptions({"tfidf", "sif"}), None],
+        "sif_alpha": [Interval(Real, 0, None, closed="neither")],
+        "sif_remove_pc": ["boolean"],
+        "oov": [StrOptions({"ignore", "zero", "random", "subword"})],
+    }
+
+    def _validate_extra_params(self) -> None:
+        _validate_pooling(self.pooling, type(self).__name__)
+
+    def _n_features_out(self) -> int:
+        return self.vectors_.shape[1] * len(_pooling_tuple(self.pooling))
+
+    def _feature_suffixes(self) -> list[str]:
+        methods = _pooling_tuple(self.pooling)
+        dim = self.vectors_.shape[1]
+        if len(methods) == 1:
+            return [str(i) for i in range(dim)]
+        return [f"_{m}{i}" for m in methods for i in range(dim)]
+
+    def _fit_tokens(self, tokens: list[list[str]], want_output: bool):
+        self.seed_ = seed_from_random_state(self.random_state)
+        self._fit_store(tokens)
+        if self.oov == "subword" and getattr(self, "subwords_", None) is None:
+            raise ValueError(
+                "oov='subword' needs character n-gram vectors (a FastTextVectorizer or a "
+                "fastText .bin file); these vectors have none. Use oov='ignore', 'zero' or "
+                "'random'."
+            )
+        self.weights_, self.oov_weight_, self.sif_components_ = None, None, None
+        need_output = want_output or (self.weighting == "sif" and self.sif_remove_pc)
+        if self.weighting is None and not need_output:
+            return None
+        X, rows = self._batch(tokens)
+        n_vocab = self.vectors_.shape[0]
+        if self.weighting == "tfidf":
+            self.weights_, self.oov_weight_ = idf_weights(X, n_vocab)
+        elif self.weighting == "sif":
+            n_tokens = sum(len(t) for t in tokens)
+            self.weights_, self.oov_weight_ = sif_weights(X, n_vocab, n_tokens, self.sif_alpha)
+        if not need_output:
+            return None
+        out = self._pool(X, rows, apply_components=False)
+        if self.weighting == "sif" and self.sif_remove_pc:
+            self.sif_components_ = first_components(out, 1)
+            remove_components(out, self.sif_components_)
+        return out
+
+    def _batch(self, tokens: list[list[str]]):
+        """The count matrix of a batch and the rows its columns refer to."""
+        collect = self.oov != "ignore"
+        X, unknown = count_matrix(tokens, self.vocabulary_, collect_unknown=collect)
+        extra = None
+        if unknown:
+            dim = self.vectors_.shape[1]
+            if self.oov == "zero":
+                extra = np.zeros((len(unknown), dim), dtype=np.float32)
+            elif self.oov == "random":
+                extra = random_word_vectors(unknown, dim, self.seed_)
+            else:  # subword
+                extra, found = self.subwords_.word_vectors(unknown)
+                if not found.all():  # no trained n-gram: the word is skipped
+                    keep = np.concatenate([np.ones(self.vectors_.shape[0], bool), found])
+                    X.data = X.data * keep[X.indices]
+                    X.eliminate_zeros()
+        return X, RowSource(self.vectors_, extra)
+
+    def _pool(self, X, rows: RowSource, apply_components: bool = True) -> np.ndarray:
+        weights = None
+        if self.weights_ is not None:
+            n_extra = rows.n_rows - rows.n_base
+            weights = np.concatenate(
+                [self.weights_, np.full(n_extra, self.oov_weight_, dtype=np.float32)]
+            )
+        denominator = "counts" if self.weighting == "sif" else "weights"
+        parts = [
+            pool(X, rows, method, weights=weights, mean_denominator=denominator)
+            for method in _pooling_tuple(self.pooling)
+        ]
+        out = parts[0] if len(parts) == 1 else np.hstack(parts)
+        if apply_components and self.sif_components_ is not None:
+            remove_components(out, self.sif_components_)
+        return out
+
+    def _transform_tokens(self, tokens: list[list[str]]) -> np.ndarray:
+        X, rows = self._batch(tokens)
+        return self._pool(X, rows)

@@ -1,0 +1,109 @@
+"""Parameter descriptions shared by several estimators, written once.
+
+Each estimator's docstring holds placeholders such as ``{text_params}``; the
+:func:`fill_doc` decorator substitutes them, so a shared parameter is described
+in one place and reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+_DOCS = {
+    "text_params": """\
+encoding : str, default='utf-8'
+    Encoding used to decode ``bytes`` documents.
+decode_error : {'strict', 'ignore', 'replace'}, default='strict'
+    What to do when a ``bytes`` document has characters outside ``encoding``.
+    With 'strict' a ``ValueError`` names the document.
+strip_accents : {'ascii', 'unicode'} or callable, default=None
+    Remove accents during preprocessing, as in
+    :class:`~sklearn.feature_extraction.text.CountVectorizer`.
+lowercase : bool, default=True
+    Convert all characters to lowercase before tokenizing.
+preprocessor : callable, default=None
+    Override the preprocessing (string transformation) stage while keeping
+    the tokenizing stage. Only applies if ``analyzer='word'``.
+tokenizer : callable, default=None
+    Override the string tokenization step while keeping the preprocessing
+    steps. Only applies if ``analyzer='word'``.
+stop_words : {'english'}, list, default=None
+    Stop words removed from the tokens, as in ``CountVectorizer``.
+token_pattern : str, default=r"(?u)\\b\\w\\w+\\b"
+    Regular expression denoting what constitutes a token; only used if
+    ``analyzer='word'`` and ``tokenizer`` is None.
+analyzer : 'word' or callable, default='word'
+    'word' builds scikit-learn's word analyzer from the parameters above. A
+    callable receives each document exactly as given and returns its tokens,
+    so pre-tokenized documents work with ``analyzer=lambda tokens: tokens``.""",
+    "pooling_params": """\
+pooling : {'mean', 'sum', 'max', 'min'} or tuple of those, default='mean'
+    How the word vectors of a document are combined. A tuple concatenates
+    the pooled vectors in its order, e.g. ``('mean', 'max')`` gives
+    ``2 * dim`` features.
+weighting : {None, 'tfidf', 'sif'}, default=None
+    Word weights for 'sum' and 'mean' pooling, learned from the training
+    documents. 'tfidf' multiplies each count by the smoothed IDF
+    ``ln((1 + n) / (1 + df)) + 1`` and 'mean' becomes the IDF-weighted
+    average. 'sif' is the smooth inverse frequency of Arora et al. (2017),
+    ``sif_alpha / (sif_alpha + p(w))``, averaged over the document's tokens,
+    followed by the removal of the first principal component of the training
+    document vectors if ``sif_remove_pc``. 'max' and 'min' ignore weights.
+sif_alpha : float, default=1e-3
+    The smoothing constant ``a`` of SIF weights.
+sif_remove_pc : bool, default=True
+    With ``weighting='sif'``, remove the projection on the first principal
+    component (learned in ``fit``) from every document vector.
+oov : {'ignore', 'zero', 'random', 'subword'}, default={oov_default}
+    What an unknown (out-of-vocabulary) token contributes. 'ignore' skips it;
+    'zero' counts it as a zero vector (it dilutes the mean); 'random' gives
+    it a fixed U[-0.25, 0.25] vector that depends only on the word and
+    ``random_state``; 'subword' averages its character n-gram vectors
+    (fastText models only). A document with no usable token gets a zero row.""",
+    "common_params": """\
+norm : {'l2'} or None, default=None
+    Normalise each output row to unit Euclidean length (zero rows stay zero).
+dtype : {np.float32, np.float64}, default=np.float32
+    Type of the output matrix.
+random_state : int, RandomState instance or None, default=None
+    Seeds training and the random vectors. With an int and ``n_jobs=1`` the
+    fitted vectors and the output are identical in every run and process,
+    whatever ``PYTHONHASHSEED`` is. With several workers gensim's threads
+    interleave updates in an order that depends on scheduling, so results
+    vary slightly from run to run.
+n_jobs : int, default=None
+    Number of gensim worker threads for training. None means 1; -1 means
+    all processors.
+verbose : int, default=0
+    If positive, show progress (epochs, words per second) during ``fit``.""",
+    "fitted_store": """\
+vocabulary_ : dict
+    A mapping of words to rows of ``vectors_``.
+vectors_ : ndarray of shape (n_words, dim), dtype float32
+    The word vectors.
+keyed_vectors_ : gensim.models.KeyedVectors
+    A read-only gensim view of ``vectors_`` for ``most_similar``,
+    ``similarity`` and analogies (built on first access; not stored).""",
+    "fitted_pooling": """\
+weights_ : ndarray of shape (n_words,) or None
+    The word weights learned in ``fit`` (IDF or SIF), or None.
+oov_weight_ : float or None
+    The weight of a word not seen in the training documents.
+sif_components_ : ndarray of shape (1, n_features) or None
+    The principal component removed by SIF.""",
+}
+
+
+def fill_doc(obj):
+    """Substitute the shared parameter descriptions into ``obj.__doc__``."""
+    doc = obj.__doc__
+    for key, text in _DOCS.items():
+        placeholder = "{" + key + "}"
+        while placeholder in doc:
+            i = doc.index(placeholder)
+            line_start = doc.rfind("\n", 0, i) + 1
+            indent = doc[line_start:i]
+            body = textwrap.indent(text, indent)[len(indent) :]
+            doc = doc[:i] + body + doc[i + len(placeholder) :]
+    obj.__doc__ = doc.replace("{oov_default}", getattr(obj, "_oov_default", "'ignore'"))
+    return obj

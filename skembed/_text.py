@@ -1,0 +1,207 @@
+"""Text input: validation of document collections and analyzer construction.
+
+Every skembed estimator reads text through the two functions of this module, so
+``lowercase``, ``token_pattern``, ``stop_words`` and the other parameters borrowed
+from :class:`~sklearn.feature_extraction.text.CountVectorizer` mean exactly what
+they mean there: the analyzer *is* scikit-learn's, built by
+:meth:`CountVectorizer.build_analyzer`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import StrOptions
+
+#: The parameters shared with ``CountVectorizer``, with their defaults.
+TEXT_PARAMS: dict[str, Any] = {
+    "encoding": "utf-8",
+    "decode_error": "strict",
+    "strip_accents": None,
+    "lowercase": True,
+    "preprocessor": None,
+    "tokenizer": None,
+    "stop_words": None,
+    "token_pattern": r"(?u)\b\w\w+\b",
+    "analyzer": "word",
+}
+
+#: ``_parameter_constraints`` entries for :data:`TEXT_PARAMS`.
+TEXT_PARAM_CONSTRAINTS: dict[str, list] = {
+    "encoding": [str],
+    "decode_error": [StrOptions({"strict", "ignore", "replace"})],
+    "strip_accents": [StrOptions({"ascii", "unicode"}), None, callable],
+    "lowercase": ["boolean"],
+    "preprocessor": [callable, None],
+    "tokenizer": [callable, None],
+    "stop_words": [StrOptions({"english"}), list, None],
+    "token_pattern": [str, None],
+    "analyzer": [StrOptions({"word"}), callable],
+}
+
+
+def build_analyzer(params: dict[str, Any]) -> Callable[[Any], list[str]]:
+    """Return scikit-learn's analyzer for the text parameters in ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        Must contain every key of :data:`TEXT_PARAMS`.
+
+    Returns
+    -------
+    analyzer : callable
+        Maps one (already decoded) document to its list of tokens.
+    """
+    kwargs = {name: params[name] for name in TEXT_PARAMS}
+    return CountVectorizer(**kwargs).build_analyzer()
+
+
+def _is_nan(doc: Any) -> bool:
+    return isinstance(doc, numbers.Real) and not isinstance(doc, bool) and math.isnan(doc)
+
+
+def _check_document(doc: Any, index: int, *, encoding: str, decode_error: str, raw_ok: bool):
+    """Return ``doc`` decoded to ``str``, or raise a ValueError naming ``index``."""
+    if isinstance(doc, str):
+        return doc
+    if isinstance(doc, (bytes, bytearray, np.bytes_)):
+        try:
+            return bytes(doc).decode(encoding, decode_error)
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"Document {index} could not be decoded with encoding={encoding!r}: {exc}. "
+                "Pass decode_error='replace' or 'ignore', or the right encoding."
+            ) from None
+    if isinstance(doc, np.str_):
+        return str(doc)
+    if doc is None or _is_nan(doc) or doc is pd.NA:
+        what = "None" if doc is None else "NaN"
+        raise ValueError(
+            f"Document {index} is {what}; expected a str (or bytes). Drop or fill missing "
+            "documents before vectorizing, e.g. with pandas' Series.fillna('')."
+        )
+    if raw_ok:
+        # A callable analyzer receives each document as given (e.g. a list of tokens).
+        return doc
+    raise ValueError(
+        f"Document {index} is of type {type(doc).__name__}; expected a str (or bytes). "
+        "To pass pre-tokenized documents, set analyzer to a callable such as "
+        "analyzer=lambda tokens: tokens."
+    )
+
+
+def iter_documents(
+    raw_documents: Any,
+    *,
+    encoding: str = "utf-8",
+    decode_error: str = "strict",
+    raw_ok: bool = False,
+) -> Iterator[Any]:
+    """Validate a collection of documents and yield them one by one, decoded.
+
+    Accepts any iterable of documents (list, tuple, 1-D numpy object array,
+    pandas Series, generator), as ``CountVectorizer`` does, and rejects what
+    ``CountVectorizer`` rejects, with the index of the offending document.
+
+    Parameters
+    ----------
+    raw_documents : iterable
+        The documents.
+    encoding, decode_error : str
+        How ``bytes`` documents are decoded (as in ``CountVectorizer``).
+    raw_ok : bool
+        Whether documents of other types are passed through (a callable analyzer
+        receives each document as given).
+
+    Yields
+    ------
+    doc : str or object
+    """
+    if isinstance(raw_documents, (str, bytes)):
+        raise ValueError("Iterable over raw text documents expected, string object received.")
+    if hasattr(raw_documents, "ndim") and getattr(raw_documents, "ndim", 1) != 1:
+        if getattr(raw_documents, "ndim", 1) == 2 and raw_documents.shape[1] == 1:
+            hint = " Select the text column as a 1-D Series or array (e.g. X[:, 0])."
+        else:
+            hint = ""
+        raise ValueError(
+            "Iterable over raw text documents expected, got an array of shape "
+            f"{raw_documents.shape}.{hint}"
+        )
+    if not isinstance(raw_documents, Iterable):
+        raise ValueError(
+            "Iterable over raw text documents expected, "
+            f"{type(raw_documents).__name__} object received."
+        )
+    if hasattr(raw_documents, "columns"):  # a DataFrame iterates over column names
+        raise ValueError(
+            "Iterable over raw text documents expected, DataFrame received. Select "
+            "one text column (df['text']), or use a ColumnTransformer."
+        )
+    for index, doc in enumerate(raw_documents):
+        yield _check_document(
+            doc, index, encoding=encoding, decode_error=decode_error, raw_ok=raw_ok
+        )
+
+
+def tokenize(
+    raw_documents: Any, params: dict[str, Any], analyzer: Callable | None = None
+) -> list[list[str]]:
+    """Validate ``raw_documents`` and return the token list of each document.
+
+    Parameters
+    ----------
+    raw_documents : iterable of str
+        The documents.
+    params : dict
+        The estimator's text parameters (see :data:`TEXT_PARAMS`).
+    analyzer : callable, optional
+        A prebuilt analyzer for ``params``.
+
+    Returns
+    -------
+    tokens : list of list of str
+    """
+    (tokens,) = iter_token_chunks(raw_documents, params, chunk_size=None, analyzer=analyzer)
+    return tokens
+
+
+def _as_tokens(tokens: Any) -> list[str]:
+    if isinstance(tokens, list):
+        return tokens
+    return list(tokens)
+
+
+def iter_token_chunks(
+    raw_documents: Any,
+    params: dict[str, Any],
+    chunk_size: int | None,
+    analyzer: Callable | None = None,
+) -> Iterator[list[list[str]]]:
+    """Yield the token lists of ``raw_documents`` in chunks of ``chunk_size``.
+
+    The documents are streamed: at most one chunk of tokens is held at a time.
+    """
+    analyzer = analyzer or build_analyzer(params)
+    docs = iter_documents(
+        raw_documents,
+        encoding=params["encoding"],
+        decode_error=params["decode_error"],
+        raw_ok=callable(params["analyzer"]),
+    )
+    if chunk_size is None:
+        yield [_as_tokens(analyzer(doc)) for doc in docs]
+        return
+    while True:
+        chunk = [_as_tokens(analyzer(doc)) for doc in islice(docs, chunk_size)]
+        if not chunk:
+            return
+        yield chunk

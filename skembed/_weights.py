@@ -1,0 +1,59 @@
+"""Word weights learned from the training documents: IDF and SIF.
+
+Both are functions of a training count matrix (documents x store rows) and
+return one weight per store row plus the weight of a word never seen in
+training (a batch's unknown words, or store words absent from the training
+documents).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+WEIGHTINGS = (None, "tfidf", "sif")
+
+
+def idf_weights(X: sp.csr_matrix, n_rows: int) -> tuple[np.ndarray, float]:
+    """Smoothed IDF as in ``TfidfTransformer(smooth_idf=True)``: ln((1+n)/(1+df)) + 1."""
+    n_docs = X.shape[0]
+    df = np.bincount(X.indices, minlength=n_rows)[:n_rows]
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    unseen = float(np.log(1.0 + n_docs) + 1.0)
+    return idf.astype(np.float32), unseen
+
+
+def sif_weights(
+    X: sp.csr_matrix, n_rows: int, n_tokens: int, alpha: float
+) -> tuple[np.ndarray, float]:
+    """Smooth inverse frequency a / (a + p(w)) (Arora, Liang and Ma, 2017).
+
+    ``p(w)`` is the word's share of all ``n_tokens`` training tokens (unknown
+    tokens included); a word never seen has p = 0 and weight 1.
+    """
+    counts = np.asarray(X.sum(axis=0)).ravel()[:n_rows].astype(np.float64)
+    counts = np.pad(counts, (0, n_rows - counts.size))
+    p = counts / max(n_tokens, 1)
+    return (alpha / (alpha + p)).astype(np.float32), 1.0
+
+
+def first_components(X: np.ndarray, n_components: int) -> np.ndarray:
+    """The top right singular vectors of ``X`` (uncentred), shape (n_components, dim).
+
+    Computed from the small ``dim x dim`` Gram matrix, so the cost does not grow
+    with the number of documents beyond one pass.
+    """
+    gram = X.astype(np.float64).T @ X.astype(np.float64)
+    eigvals, eigvecs = np.linalg.eigh(gram)
+    order = np.argsort(eigvals)[::-1][:n_components]
+    comps = eigvecs[:, order].T
+    # a deterministic sign: largest absolute coordinate positive
+    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+    signs[signs == 0] = 1
+    return (comps * signs[:, None]).astype(np.float32)
+
+
+def remove_components(X: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Project the ``components`` out of every row of ``X`` (in place)."""
+    X -= (X @ components.T) @ components
+    return X

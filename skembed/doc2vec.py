@@ -1,0 +1,280 @@
+"""Doc2VecVectorizer: paragraph vectors, where ``transform`` is inference, not pooling."""
+
+from __future__ import annotations
+
+import threading
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from . import _gensim
+from ._base import _BaseEmbeddingVectorizer, seed_from_random_state
+from ._docstrings import fill_doc
+from ._vectors import stable_hash
+from .word2vec import check_objective
+
+# gensim's inference reads and advances ``model.random``: one inference at a time.
+_INFERENCE_LOCK = threading.Lock()
+
+
+def infer_vector(
+    model, words: list[str], *, seed: int, epochs: int, alpha: float, min_alpha: float
+) -> np.ndarray:
+    """gensim's ``Doc2Vec.infer_vector``, made deterministic.
+
+    gensim seeds the initial vector with Python's ``hash`` (which changes with
+    PYTHONHASHSEED) and draws negative samples from the model's shared random
+    state (which changes with every call). Here both come from ``seed`` and
+    the words alone, so a document gets the same vector in any batch, order or
+    process. A document with no known word gets a zero vector (gensim would
+    return its random initialisation).
+    """
+    from gensim.matutils import zeros_aligned
+    from gensim.models.doc2vec_inner import (
+        train_document_dbow,
+        train_document_dm,
+        train_document_dm_concat,
+    )
+    from gensim.models.keyedvectors import pseudorandom_weak_vector
+
+    dim = model.dv.vector_size
+    key_to_index = model.wv.key_to_index
+    if not any(w in key_to_index for w in words):
+        return np.zeros(dim, dtype=np.float32)
+    text = " ".join(words)
+    model.random = np.random.RandomState((seed ^ stable_hash(text)) & 0xFFFFFFFF)
+    vec = pseudorandom_weak_vector(dim, seed_string=f"{seed} {text}", hashfxn=stable_hash)
+    vec = vec.reshape(1, dim)
+    lockf = np.ones(1, dtype=np.float32)
+    work = np.zeros(model.layer1_size, dtype=np.float32)
+    neu1 = zeros_aligned(model.layer1_size, dtype=np.float32)
+    alpha_delta = (alpha - min_alpha) / max(epochs - 1, 1)
+    for _ in range(epochs):
+        kwargs = dict(
+            learn_words=False, learn_hidden=False, doctag_vectors=vec, doctags_lockf=lockf
+        )
+        if model.sg:
+            train_document_dbow(model, words, [0], alpha, work, **kwargs)
+        elif model.dm_concat:
+            train_document_dm_concat(model, words, [0], alpha, work, neu1, **kwargs)
+        else:
+            train_document_dm(model, words, [0], alpha, work, neu1, **kwargs)
+        alpha -= alpha_delta
+    return vec[0]
+
+
+@fill_doc
+class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
+    r"""Paragraph vectors (Le and Mikolov, 2014) as a scikit-learn transformer.
+
+    ``fit`` trains gensim's :class:`~gensim.models.Doc2Vec` on the training
+    documents, each tagged by its position. ``transform`` *infers* a vector for
+    every document, including the training ones (so ``fit_transform`` equals
+    ``fit().transform``): the paragraph vector is trained for
+    ``infer_epochs`` epochs against the frozen word and output weights.
+
+    Inference is deterministic: the starting vector and the negative samples
+    are seeded from ``random_state`` and the document's tokens, so a document
+    gets the same vector in any batch and any process. A document with no
+    known word gets a zero row.
+
+    Parameters
+    ----------
+    dm : {0, 1}, default=1
+        1 for PV-DM (distributed memory), 0 for PV-DBOW (distributed bag of words).
+    vector_size : int, default=100
+        Dimensionality of the document and word vectors.
+    window : int, default=5
+        Maximum distance between the current and the predicted word.
+    min_count : int, default=5
+        Ignore words with a total frequency lower than this.
+    max_vocab_size : int, default=None
+        Limit the RAM used while building the vocabulary.
+    sample : float, default=1e-3
+        Threshold for down-sampling frequent words.
+    alpha : float, default=0.025
+        Initial learning rate.
+    min_alpha : float, default=1e-4
+        The learning rate drops linearly to this value.
+    hs : {0, 1}, default=0
+        1 for hierarchical softmax.
+    negative : int, default=5
+        Number of noise words for negative sampling (0 disables it).
+    ns_exponent : float, default=0.75
+        Noise distribution exponent: ``count ** ns_exponent``.
+    dm_mean : {0, 1} or None, default=None
+        With PV-DM, 1 averages the context vectors, 0 (or None) sums them.
+    dm_concat : {0, 1}, default=0
+        With PV-DM, 1 concatenates the context vectors (a much larger model).
+    dbow_words : {0, 1}, default=0
+        With PV-DBOW, 1 also trains word vectors (skip-gram), interleaved.
+    epochs : int, default=10
+        Number of training passes over the documents.
+    infer_epochs : int, default=None
+        Number of inference epochs per document in ``transform``; None means
+        ``epochs``.
+    {text_params}
+    {common_params}
+
+    Attributes
+    ----------
+    {fitted_store}
+    model_ : gensim.models.Doc2Vec
+        The trained model, kept because inference needs its output weights.
+    seed_ : int
+        The seed used for training and inference.
+    n_features_out_ : int
+        Number of output features (``vector_size``).
+
+    Examples
+    --------
+    >>> from skembed import Doc2VecVectorizer
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log"] * 20
+    >>> vec = Doc2VecVectorizer(vector_size=8, min_count=1, epochs=5, random_state=0)
+    >>> X = vec.fit_transform(docs)
+    >>> X.shape
+    (40, 8)
+    >>> bool((vec.transform(docs[:2]) == X[:2]).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseEmbeddingVectorizer._parameter_constraints,
+        "dm": [Interval(Integral, 0, 1, closed="both")],
+        "vector_size": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "max_vocab_size": [Interval(Integral, 1, None, closed="left"), None],
+        "sample": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "min_alpha": [Interval(Real, 0, None, closed="left")],
+        "hs": [Interval(Integral, 0, 1, closed="both")],
+        "negative": [Interval(Integral, 0, None, closed="left")],
+        "ns_exponent": [Real],
+        "dm_mean": [Interval(Integral, 0, 1, closed="both"), None],
+        "dm_concat": [Interval(Integral, 0, 1, closed="both")],
+        "dbow_words": [Interval(Integral, 0, 1, closed="both")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "infer_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        dm=1,
+        vector_size=100,
+        window=5,
+        min_count=5,
+        max_vocab_size=None,
+        sample=1e-3,
+        alpha=0.025,
+        min_alpha=0.0001,
+        hs=0,
+        negative=5,
+        ns_exponent=0.75,
+        dm_mean=None,
+        dm_concat=0,
+        dbow_words=0,
+        epochs=10,
+        infer_epochs=None,
+        encoding="utf-8",
+        decode_error="strict",
+        strip_accents=None,
+        lowercase=True,
+        preprocessor=None,
+        tokenizer=None,
+        stop_words=None,
+        token_pattern=r"(?u)\b\w\w+\b",
+        analyzer="word",
+        norm=None,
+        dtype=np.float32,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.dm = dm
+        self.vector_size = vector_size
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.sample = sample
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.hs = hs
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.dm_mean = dm_mean
+        self.dm_concat = dm_concat
+        self.dbow_words = dbow_words
+        self.epochs = epochs
+        self.infer_epochs = infer_epochs
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.norm = norm
+        self.dtype = dtype
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _validate_extra_params(self) -> None:
+        check_objective(self)
+
+    def _n_features_out(self) -> int:
+        return self.vector_size
+
+    def _fit_tokens(self, tokens: list[list[str]], want_output: bool):
+        from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+
+        self.seed_ = seed_from_random_state(self.random_state)
+        names = (
+            "dm",
+            "vector_size",
+            "window",
+            "min_count",
+            "max_vocab_size",
+            "sample",
+            "alpha",
+            "min_alpha",
+            "hs",
+            "negative",
+            "ns_exponent",
+            "dm_mean",
+            "dm_concat",
+            "dbow_words",
+            "epochs",
+        )
+        kwargs = {name: getattr(self, name) for name in names}
+        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
+        model = Doc2Vec(**kwargs)
+        corpus = [TaggedDocument(words, [i]) for i, words in enumerate(tokens)]
+        _gensim.train(
+            model, corpus, name=type(self).__name__, verbose=self.verbose, min_count=self.min_count
+        )
+        self.model_ = model
+        self.vocabulary_ = dict(model.wv.key_to_index)
+        self.vectors_ = np.ascontiguousarray(model.wv.vectors, dtype=np.float32)
+        return self._transform_tokens(tokens) if want_output else None
+
+    def _transform_tokens(self, tokens: list[list[str]]) -> np.ndarray:
+        model = self.model_
+        epochs = self.infer_epochs or self.epochs
+        out = np.empty((len(tokens), self.vector_size), dtype=np.float32)
+        with _INFERENCE_LOCK:
+            for i, words in enumerate(tokens):
+                out[i] = infer_vector(
+                    model,
+                    words,
+                    seed=self.seed_,
+                    epochs=epochs,
+                    alpha=self.alpha,
+                    min_alpha=self.min_alpha,
+                )
+        return out

@@ -1,0 +1,217 @@
+"""FastTextVectorizer: fastText trained on the documents; unseen words get n-gram vectors."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from . import _gensim
+from ._docstrings import fill_doc
+from ._vectors import SubwordTable
+from .word2vec import Word2VecVectorizer
+
+
+@fill_doc
+class FastTextVectorizer(Word2VecVectorizer):
+    r"""Document vectors from fastText embeddings trained on the documents.
+
+    Like :class:`Word2VecVectorizer`, but trains gensim's
+    :class:`~gensim.models.FastText`: each word is also represented by the
+    character n-grams of ``<word>`` (``<`` and ``>`` mark its boundaries),
+    hashed into ``bucket`` buckets. A word unseen in training (with
+    ``oov='subword'``, the default) gets the mean of the vectors of its
+    n-grams, so misspellings and rare inflections still land near their
+    relatives.
+
+    Only the buckets that some training word's n-grams hash to are kept in
+    ``subwords_`` (the others hold untrained random values in gensim and carry
+    no information), so a fitted model is small even with gensim's default
+    ``bucket=2_000_000``. An unseen word is the mean of its *trained* n-gram
+    vectors; a word none of whose n-grams was trained is treated as unknown.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+        Dimensionality of the word vectors.
+    window : int, default=5
+        Maximum distance between the current and the predicted word.
+    min_count : int, default=5
+        Ignore words with a total frequency lower than this.
+    max_vocab_size : int, default=None
+        Limit the RAM used while building the vocabulary; None means no limit.
+    max_final_vocab : int, default=None
+        Keep at most this many words, choosing a matching ``min_count``.
+    sample : float, default=1e-3
+        Threshold for down-sampling frequent words.
+    alpha : float, default=0.025
+        Initial learning rate.
+    min_alpha : float, default=1e-4
+        The learning rate drops linearly to this value.
+    sg : {0, 1}, default=0
+        1 for skip-gram, 0 for CBOW.
+    hs : {0, 1}, default=0
+        1 for hierarchical softmax.
+    negative : int, default=5
+        Number of noise words for negative sampling (0 disables it).
+    ns_exponent : float, default=0.75
+        Noise distribution exponent: ``count ** ns_exponent``.
+    cbow_mean : {0, 1}, default=1
+        With CBOW, 1 averages the context vectors, 0 sums them.
+    epochs : int, default=5
+        Number of passes over the documents.
+    shrink_windows : bool, default=True
+        Draw the effective window size uniformly from ``[1, window]``.
+    min_n : int, default=3
+        Minimum length of the character n-grams.
+    max_n : int, default=6
+        Maximum length of the character n-grams; ``max_n < min_n`` disables them.
+    bucket : int, default=2_000_000
+        Number of hash buckets for the n-grams.
+    {pooling_params}
+    {text_params}
+    {common_params}
+
+    Attributes
+    ----------
+    {fitted_store}
+    subwords_ : SubwordTable
+        The trained n-gram vectors (``min_n``, ``max_n``, ``bucket``,
+        ``bucket_ids``, ``vectors``), as plain arrays.
+    {fitted_pooling}
+    n_features_out_ : int
+        Number of output features.
+
+    Examples
+    --------
+    >>> from skembed import FastTextVectorizer
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log"] * 20
+    >>> vec = FastTextVectorizer(vector_size=8, min_count=1, bucket=1000, random_state=0)
+    >>> vec.fit(docs).transform(["the cats sat"]).shape
+    (1, 8)
+    """
+
+    _oov_default = "'subword'"
+
+    _parameter_constraints: dict = {
+        **Word2VecVectorizer._parameter_constraints,
+        "min_n": [Interval(Integral, 1, None, closed="left")],
+        "max_n": [Interval(Integral, 0, None, closed="left")],
+        "bucket": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        vector_size=100,
+        window=5,
+        min_count=5,
+        max_vocab_size=None,
+        max_final_vocab=None,
+        sample=1e-3,
+        alpha=0.025,
+        min_alpha=0.0001,
+        sg=0,
+        hs=0,
+        negative=5,
+        ns_exponent=0.75,
+        cbow_mean=1,
+        epochs=5,
+        shrink_windows=True,
+        min_n=3,
+        max_n=6,
+        bucket=2_000_000,
+        pooling="mean",
+        weighting=None,
+        sif_alpha=1e-3,
+        sif_remove_pc=True,
+        oov="subword",
+        encoding="utf-8",
+        decode_error="strict",
+        strip_accents=None,
+        lowercase=True,
+        preprocessor=None,
+        tokenizer=None,
+        stop_words=None,
+        token_pattern=r"(?u)\b\w\w+\b",
+        analyzer="word",
+        norm=None,
+        dtype=np.float32,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        super().__init__(
+            vector_size=vector_size,
+            window=window,
+            min_count=min_count,
+            max_vocab_size=max_vocab_size,
+            max_final_vocab=max_final_vocab,
+            sample=sample,
+            alpha=alpha,
+            min_alpha=min_alpha,
+            sg=sg,
+            hs=hs,
+            negative=negative,
+            ns_exponent=ns_exponent,
+            cbow_mean=cbow_mean,
+            epochs=epochs,
+            shrink_windows=shrink_windows,
+            pooling=pooling,
+            weighting=weighting,
+            sif_alpha=sif_alpha,
+            sif_remove_pc=sif_remove_pc,
+            oov=oov,
+            encoding=encoding,
+            decode_error=decode_error,
+            strip_accents=strip_accents,
+            lowercase=lowercase,
+            preprocessor=preprocessor,
+            tokenizer=tokenizer,
+            stop_words=stop_words,
+            token_pattern=token_pattern,
+            analyzer=analyzer,
+            norm=norm,
+            dtype=dtype,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            verbose=verbose,
+        )
+        self.min_n = min_n
+        self.max_n = max_n
+        self.bucket = bucket
+
+    def _validate_extra_params(self) -> None:
+        super(Word2VecVectorizer, self)._validate_extra_params()
+        from .word2vec import check_objective
+
+        check_objective(self)
+
+    def _fit_store(self, tokens: list[list[str]]) -> None:
+        from gensim.models import FastText
+
+        kwargs = self._gensim_kwargs()
+        kwargs.update(min_n=self.min_n, max_n=self.max_n, bucket=self.bucket)
+        model = FastText(**kwargs)
+        _gensim.train(
+            model,
+            _gensim.split_long(tokens),
+            name=type(self).__name__,
+            verbose=self.verbose,
+            min_count=self.min_count,
+        )
+        kv = model.wv
+        self._store_from_keyed_vectors(kv)
+        if kv.bucket and self.max_n >= self.min_n:
+            used = [b for b in kv.buckets_word if len(b)]
+            ids = (
+                np.unique(np.concatenate(used)).astype(np.int64) if used else np.zeros(0, np.int64)
+            )
+            self.subwords_ = SubwordTable(
+                min_n=self.min_n,
+                max_n=self.max_n,
+                bucket=self.bucket,
+                vectors=np.ascontiguousarray(kv.vectors_ngrams[ids], dtype=np.float32),
+                bucket_ids=ids,
+            )

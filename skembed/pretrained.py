@@ -1,0 +1,203 @@
+"""MeanEmbeddingVectorizer: pooling over pretrained word vectors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import StrOptions
+
+from ._base import _PooledEmbeddingVectorizer
+from ._docstrings import fill_doc
+from ._vectors import VECTORS_FORMATS, SubwordTable, keyed_vectors_to_arrays, load_vectors_file
+
+
+def resolve_vectors(
+    vectors: Any, vectors_format: str = "auto"
+) -> tuple[list[str], np.ndarray, SubwordTable | None]:
+    """Plain ``(words, matrix, subwords)`` from any accepted source of vectors.
+
+    Parameters
+    ----------
+    vectors : str, path-like, gensim KeyedVectors, mapping or fitted skembed vectorizer
+        A vectors file, a ``KeyedVectors`` (``FastTextKeyedVectors`` keep their
+        n-grams), a ``{word: vector}`` mapping, or a fitted vectorizer whose
+        ``vocabulary_`` / ``vectors_`` are reused.
+    vectors_format : str
+        Format of a file (see :func:`skembed._vectors.load_vectors_file`).
+    """
+    if isinstance(vectors, (str, os.PathLike)):
+        return load_vectors_file(vectors, vectors_format)
+    if hasattr(vectors, "index_to_key") and hasattr(vectors, "vectors"):
+        return keyed_vectors_to_arrays(vectors)
+    if hasattr(vectors, "vectors_") and hasattr(vectors, "vocabulary_"):
+        words = sorted(vectors.vocabulary_, key=vectors.vocabulary_.__getitem__)
+        return words, vectors.vectors_, getattr(vectors, "subwords_", None)
+    if isinstance(vectors, Mapping):
+        if not vectors:
+            raise ValueError("The vectors mapping is empty.")
+        words = [str(w) for w in vectors]
+        try:
+            matrix = np.vstack([np.asarray(v, dtype=np.float32) for v in vectors.values()])
+        except ValueError as exc:
+            raise ValueError(
+                f"The vectors mapping has vectors of different lengths: {exc}"
+            ) from None
+        return words, matrix, None
+    raise TypeError(
+        "vectors must be a path to a vectors file, a gensim KeyedVectors, a mapping "
+        "{word: vector} or a fitted skembed vectorizer; got "
+        f"{type(vectors).__name__} instead."
+    )
+
+
+@fill_doc
+class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
+    r"""Document vectors by pooling pretrained word vectors.
+
+    ``fit`` loads the vectors (never ``__init__``, so cloning and grid search
+    copy no matrix) and learns the word weights if ``weighting`` asks for
+    them; ``transform`` pools the vectors of each document's words.
+
+    Pretrained vocabularies seldom match the tokenizer: GloVe is lower-cased
+    (keep ``lowercase=True``), word2vec's GoogleNews vectors are cased (set
+    ``lowercase=False``), and every vocabulary misses some words (see
+    ``oov``). The share of tokens found is a good first check:
+    ``vec.coverage(docs)``.
+
+    Parameters
+    ----------
+    vectors : str, path-like, gensim KeyedVectors, mapping or fitted vectorizer, default=None
+        The pretrained vectors: a file in word2vec binary, word2vec/fastText
+        text (with an ``n_words dim`` header), GloVe text (no header) or
+        fastText ``.bin`` format (``.gz``/``.bz2`` compressed too); a gensim
+        ``KeyedVectors``; a ``{word: vector}`` mapping; or a fitted skembed
+        vectorizer. Required: ``fit`` raises if it is None.
+    vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
+            default='auto'
+        Format of a vectors file; 'auto' detects it from the first bytes.
+    {pooling_params}
+    {text_params}
+    {common_params}
+
+    Attributes
+    ----------
+    {fitted_store}
+    subwords_ : SubwordTable or None
+        The n-gram vectors of a fastText ``.bin`` model, else None.
+    {fitted_pooling}
+    n_features_out_ : int
+        Number of output features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skembed import MeanEmbeddingVectorizer
+    >>> vectors = {"good": np.array([1.0, 0.0]), "bad": np.array([0.0, 1.0])}
+    >>> vec = MeanEmbeddingVectorizer(vectors=vectors)
+    >>> vec.fit_transform(["good good bad", "unknown words only"])
+    array([[0.6666667 , 0.33333334],
+           [0.        , 0.        ]], dtype=float32)
+    """
+
+    _parameter_constraints: dict = {
+        **_PooledEmbeddingVectorizer._parameter_constraints,
+        "vectors": "no_validation",  # checked in fit, by resolve_vectors
+        "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
+    }
+
+    def __init__(
+        self,
+        vectors=None,
+        *,
+        vectors_format="auto",
+        pooling="mean",
+        weighting=None,
+        sif_alpha=1e-3,
+        sif_remove_pc=True,
+        oov="ignore",
+        encoding="utf-8",
+        decode_error="strict",
+        strip_accents=None,
+        lowercase=True,
+        preprocessor=None,
+        tokenizer=None,
+        stop_words=None,
+        token_pattern=r"(?u)\b\w\w+\b",
+        analyzer="word",
+        norm=None,
+        dtype=np.float32,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.vectors = vectors
+        self.vectors_format = vectors_format
+        self.pooling = pooling
+        self.weighting = weighting
+        self.sif_alpha = sif_alpha
+        self.sif_remove_pc = sif_remove_pc
+        self.oov = oov
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.norm = norm
+        self.dtype = dtype
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _validate_extra_params(self) -> None:
+        super()._validate_extra_params()
+        if self.vectors is None:
+            raise ValueError(
+                "MeanEmbeddingVectorizer needs pretrained vectors: pass vectors=<path to a "
+                "word2vec/GloVe/fastText file>, a gensim KeyedVectors or a {word: vector} dict."
+            )
+
+    def _fit_store(self, tokens: list[list[str]]) -> None:
+        words, matrix, subwords = resolve_vectors(self.vectors, self.vectors_format)
+        if len(words) == 0:
+            raise ValueError("The pretrained vectors hold no words.")
+        self.vocabulary_ = {w: i for i, w in enumerate(words)}
+        if len(self.vocabulary_) != len(words):
+            # duplicated keys (seen in some GloVe dumps): the first occurrence wins
+            first = {}
+            for i, w in enumerate(words):
+                first.setdefault(w, i)
+            rows = np.fromiter(first.values(), dtype=np.int64)
+            matrix = matrix[rows]
+            self.vocabulary_ = {w: j for j, w in enumerate(first)}
+        self.vectors_ = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.subwords_ = subwords
+
+    def coverage(self, raw_documents) -> float:
+        """Share of the tokens of ``raw_documents`` that have a pretrained vector.
+
+        Parameters
+        ----------
+        raw_documents : iterable of str
+            Documents.
+
+        Returns
+        -------
+        coverage : float
+            Known tokens / all tokens (1.0 when there is no token).
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from ._text import tokenize
+
+        check_is_fitted(self)
+        tokens = tokenize(raw_documents, self._text_params())
+        total = sum(len(t) for t in tokens)
+        known = sum(1 for doc in tokens for t in doc if t in self.vocabulary_)
+        return known / total if total else 1.0

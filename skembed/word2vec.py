@@ -1,0 +1,225 @@
+"""Word2VecVectorizer: word2vec trained on the training documents, pooled per document."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from . import _gensim
+from ._base import _PooledEmbeddingVectorizer
+from ._docstrings import fill_doc
+
+#: gensim's word2vec hyper-parameters, shared with FastText.
+WORD2VEC_CONSTRAINTS = {
+    "vector_size": [Interval(Integral, 1, None, closed="left")],
+    "window": [Interval(Integral, 1, None, closed="left")],
+    "min_count": [Interval(Integral, 1, None, closed="left")],
+    "max_vocab_size": [Interval(Integral, 1, None, closed="left"), None],
+    "max_final_vocab": [Interval(Integral, 1, None, closed="left"), None],
+    "sample": [Interval(Real, 0, None, closed="left")],
+    "alpha": [Interval(Real, 0, None, closed="neither")],
+    "min_alpha": [Interval(Real, 0, None, closed="left")],
+    "sg": [Interval(Integral, 0, 1, closed="both")],
+    "hs": [Interval(Integral, 0, 1, closed="both")],
+    "negative": [Interval(Integral, 0, None, closed="left")],
+    "ns_exponent": [Real],
+    "cbow_mean": [Interval(Integral, 0, 1, closed="both")],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "shrink_windows": ["boolean"],
+}
+
+WORD2VEC_PARAMS = tuple(WORD2VEC_CONSTRAINTS)
+
+
+def check_objective(est) -> None:
+    """gensim trains nothing when both hs and negative are off: say so."""
+    if not est.hs and est.negative == 0:
+        raise ValueError(
+            "Either hierarchical softmax (hs=1) or negative sampling (negative > 0) "
+            f"must be enabled; got hs={est.hs} and negative={est.negative}."
+        )
+
+
+@fill_doc
+class Word2VecVectorizer(_PooledEmbeddingVectorizer):
+    r"""Document vectors from word2vec embeddings trained on the documents.
+
+    ``fit`` tokenizes the documents with scikit-learn's analyzer, trains
+    gensim's :class:`~gensim.models.Word2Vec` (skip-gram or CBOW, with
+    negative sampling or hierarchical softmax) on them and keeps the word
+    vectors as plain arrays. ``transform`` pools the vectors of each
+    document's words. The word2vec parameters have gensim's names and defaults.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+        Dimensionality of the word vectors.
+    window : int, default=5
+        Maximum distance between the current and the predicted word.
+    min_count : int, default=5
+        Ignore words with a total frequency lower than this.
+    max_vocab_size : int, default=None
+        Limit the RAM used while building the vocabulary (prunes the rarest
+        words); None means no limit.
+    max_final_vocab : int, default=None
+        Keep at most this many words, choosing a matching ``min_count``.
+    sample : float, default=1e-3
+        Threshold for down-sampling frequent words (0 disables it).
+    alpha : float, default=0.025
+        Initial learning rate.
+    min_alpha : float, default=1e-4
+        The learning rate drops linearly to this value.
+    sg : {0, 1}, default=0
+        1 for skip-gram, 0 for CBOW.
+    hs : {0, 1}, default=0
+        1 for hierarchical softmax.
+    negative : int, default=5
+        Number of noise words drawn for negative sampling (0 disables it).
+    ns_exponent : float, default=0.75
+        Noise words are drawn with probability proportional to ``count **
+        ns_exponent``.
+    cbow_mean : {0, 1}, default=1
+        With CBOW, 1 averages the context vectors, 0 sums them.
+    epochs : int, default=5
+        Number of passes over the documents.
+    shrink_windows : bool, default=True
+        Draw the effective window size uniformly from ``[1, window]`` per word.
+    {pooling_params}
+    {text_params}
+    {common_params}
+
+    Attributes
+    ----------
+    {fitted_store}
+    {fitted_pooling}
+    n_features_out_ : int
+        Number of output features.
+
+    See Also
+    --------
+    FastTextVectorizer : Also gives vectors to unseen words.
+    MeanEmbeddingVectorizer : Pools pretrained vectors instead.
+
+    Examples
+    --------
+    >>> from skembed import Word2VecVectorizer
+    >>> docs = ["the cat sat on the mat", "the dog sat on the log"] * 20
+    >>> vec = Word2VecVectorizer(vector_size=8, min_count=1, random_state=0)
+    >>> X = vec.fit_transform(docs)
+    >>> X.shape
+    (40, 8)
+    >>> vec.keyed_vectors_.most_similar("cat", topn=1)[0][0] in vec.vocabulary_
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_PooledEmbeddingVectorizer._parameter_constraints,
+        **WORD2VEC_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        vector_size=100,
+        window=5,
+        min_count=5,
+        max_vocab_size=None,
+        max_final_vocab=None,
+        sample=1e-3,
+        alpha=0.025,
+        min_alpha=0.0001,
+        sg=0,
+        hs=0,
+        negative=5,
+        ns_exponent=0.75,
+        cbow_mean=1,
+        epochs=5,
+        shrink_windows=True,
+        pooling="mean",
+        weighting=None,
+        sif_alpha=1e-3,
+        sif_remove_pc=True,
+        oov="ignore",
+        encoding="utf-8",
+        decode_error="strict",
+        strip_accents=None,
+        lowercase=True,
+        preprocessor=None,
+        tokenizer=None,
+        stop_words=None,
+        token_pattern=r"(?u)\b\w\w+\b",
+        analyzer="word",
+        norm=None,
+        dtype=np.float32,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.vector_size = vector_size
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = sample
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.sg = sg
+        self.hs = hs
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.cbow_mean = cbow_mean
+        self.epochs = epochs
+        self.shrink_windows = shrink_windows
+        self.pooling = pooling
+        self.weighting = weighting
+        self.sif_alpha = sif_alpha
+        self.sif_remove_pc = sif_remove_pc
+        self.oov = oov
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.norm = norm
+        self.dtype = dtype
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _validate_extra_params(self) -> None:
+        super()._validate_extra_params()
+        check_objective(self)
+        if self.oov == "subword":
+            raise ValueError(
+                "oov='subword' needs character n-gram vectors, which word2vec does not "
+                "learn; use FastTextVectorizer, or oov='ignore', 'zero' or 'random'."
+            )
+
+    def _gensim_kwargs(self) -> dict:
+        kwargs = {name: getattr(self, name) for name in WORD2VEC_PARAMS}
+        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
+        return kwargs
+
+    def _fit_store(self, tokens: list[list[str]]) -> None:
+        from gensim.models import Word2Vec
+
+        model = Word2Vec(**self._gensim_kwargs())
+        _gensim.train(
+            model,
+            _gensim.split_long(tokens),
+            name=type(self).__name__,
+            verbose=self.verbose,
+            min_count=self.min_count,
+        )
+        self._store_from_keyed_vectors(model.wv)
+
+    def _store_from_keyed_vectors(self, kv) -> None:
+        self.vocabulary_ = dict(kv.key_to_index)
+        self.vectors_ = np.ascontiguousarray(kv.vectors, dtype=np.float32)
+        self.subwords_ = None
