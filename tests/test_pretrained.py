@@ -98,7 +98,9 @@ def test_full_glove_400k_matches_numpy_mean(glove_full):
 def test_sources_agree(glove_kv, glove_subset, glove_files):
     words, matrix = glove_subset
     from_kv = MeanEmbeddingVectorizer(glove_kv).fit(DOCS).transform(DOCS)
-    from_dict = MeanEmbeddingVectorizer(dict(zip(words, matrix))).fit(DOCS).transform(DOCS)
+    from_dict = (
+        MeanEmbeddingVectorizer(dict(zip(words, matrix, strict=True))).fit(DOCS).transform(DOCS)
+    )
     from_file = MeanEmbeddingVectorizer(glove_files["glove"]).fit(DOCS).transform(DOCS)
     np.testing.assert_array_equal(from_kv, from_dict)
     np.testing.assert_allclose(from_kv, from_file, rtol=1e-5, atol=1e-6)
