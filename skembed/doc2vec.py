@@ -120,8 +120,13 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
     Attributes
     ----------
     {fitted_store}
-    model_ : gensim.models.Doc2Vec
-        The trained model, kept because inference needs its output weights.
+    word_counts_ : ndarray of shape (n_words,)
+        Training frequency of each word (rebuilds gensim's noise distribution,
+        down-sampling and Huffman tree for inference).
+    syn1neg_ : ndarray of shape (n_words, vector_size) or None
+        Output weights of negative sampling (None if ``negative=0``).
+    syn1_ : ndarray of shape (n_words, vector_size) or None
+        Output weights of hierarchical softmax (None if ``hs=0``).
     seed_ : int
         The seed used for training and inference.
     n_features_out_ : int
@@ -230,41 +235,89 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
     def _n_features_out(self) -> int:
         return self.vector_size
 
+    _GENSIM_PARAMS = (
+        "dm",
+        "vector_size",
+        "window",
+        "min_count",
+        "max_vocab_size",
+        "sample",
+        "alpha",
+        "min_alpha",
+        "hs",
+        "negative",
+        "ns_exponent",
+        "dm_mean",
+        "dm_concat",
+        "dbow_words",
+        "epochs",
+    )
+
+    def _gensim_kwargs(self) -> dict:
+        kwargs = {name: getattr(self, name) for name in self._GENSIM_PARAMS}
+        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
+        return kwargs
+
     def _fit_tokens(self, tokens: list[list[str]], want_output: bool):
         from gensim.models.doc2vec import Doc2Vec, TaggedDocument
 
         self.seed_ = seed_from_random_state(self.random_state)
-        names = (
-            "dm",
-            "vector_size",
-            "window",
-            "min_count",
-            "max_vocab_size",
-            "sample",
-            "alpha",
-            "min_alpha",
-            "hs",
-            "negative",
-            "ns_exponent",
-            "dm_mean",
-            "dm_concat",
-            "dbow_words",
-            "epochs",
-        )
-        kwargs = {name: getattr(self, name) for name in names}
-        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
-        model = Doc2Vec(**kwargs)
+        model = Doc2Vec(**self._gensim_kwargs())
         corpus = [TaggedDocument(words, [i]) for i, words in enumerate(tokens)]
         _gensim.train(
             model, corpus, name=type(self).__name__, verbose=self.verbose, min_count=self.min_count
         )
-        self.model_ = model
-        self.vocabulary_ = dict(model.wv.key_to_index)
-        self.vectors_ = np.ascontiguousarray(model.wv.vectors, dtype=np.float32)
+        wv = model.wv
+        self.vocabulary_ = dict(wv.key_to_index)
+        self.vectors_ = np.ascontiguousarray(wv.vectors, dtype=np.float32)
+        self.word_counts_ = np.array(
+            [wv.get_vecattr(w, "count") for w in wv.index_to_key], dtype=np.int64
+        )
+        self.syn1neg_ = np.array(model.syn1neg, dtype=np.float32) if self.negative else None
+        self.syn1_ = np.array(model.syn1, dtype=np.float32) if self.hs else None
+        self.__dict__.pop("_model_cache", None)
         return self._transform_tokens(tokens) if want_output else None
 
+    def _inference_model(self):
+        """A gensim Doc2Vec rebuilt from the fitted arrays (cached; never pickled).
+
+        The vocabulary is rebuilt from the stored counts, which gives gensim's
+        noise table, down-sampling thresholds and Huffman tree back exactly;
+        then the trained word and output weights are put in place.
+        """
+        cache = self.__dict__.get("_model_cache")
+        if cache is not None and cache[0] is self.vectors_:
+            return cache[1]
+        from gensim.models.doc2vec import Doc2Vec
+
+        words = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        kwargs = self._gensim_kwargs()
+        # sorted_vocab=0 keeps the stored (already sorted) order, so the noise table
+        # and the Huffman tree are built over the words in exactly the fitted order
+        kwargs.update(workers=1, sorted_vocab=0)
+        model = Doc2Vec(**kwargs)
+        freq = dict(zip(words, self.word_counts_.tolist(), strict=True))
+        model.build_vocab_from_freq(freq)
+        if model.wv.index_to_key != words:
+            raise RuntimeError(
+                "Could not rebuild the Doc2Vec vocabulary in its fitted order; "
+                "refit the estimator with this version of gensim."
+            )
+        model.wv.vectors = np.array(self.vectors_, dtype=np.float32)
+        if self.syn1neg_ is not None:
+            model.syn1neg = np.array(self.syn1neg_, dtype=np.float32)
+        if self.syn1_ is not None:
+            model.syn1 = np.array(self.syn1_, dtype=np.float32)
+        self.__dict__["_model_cache"] = (self.vectors_, model)
+        return model
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_model_cache", None)
+        return state
+
     def _transform_tokens(self, tokens: list[list[str]]) -> np.ndarray:
-        model = self.model_
+        model = self._inference_model()
         epochs = self.infer_epochs or self.epochs
         out = np.empty((len(tokens), self.vector_size), dtype=np.float32)
         with _INFERENCE_LOCK:

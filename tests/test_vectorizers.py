@@ -248,3 +248,34 @@ def test_n_jobs_uses_several_workers_and_still_works(lee_corpus):
     X = vec.fit_transform(lee_corpus)
     assert X.shape == (len(lee_corpus), 8) and np.isfinite(X).all()
     assert vec.__sklearn_tags__().non_deterministic
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(dm=1), dict(dm=0), dict(dm=0, hs=1, negative=0), dict(dm=1, hs=1, negative=3)],
+    ids=["pv-dm", "pv-dbow", "dbow-hs", "dm-hs-neg"],
+)
+def test_doc2vec_plain_state_infers_like_the_trained_gensim_model(lee_corpus, params):
+    from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+
+    from skembed.doc2vec import infer_vector
+
+    common = dict(vector_size=12, min_count=2, epochs=3)
+    vec = Doc2VecVectorizer(random_state=5, **common, **params).fit(lee_corpus[:150])
+    tokens = _tokens(vec, lee_corpus[:150])
+    model = Doc2Vec(
+        [TaggedDocument(t, [i]) for i, t in enumerate(tokens)],
+        seed=5,
+        workers=1,
+        **common,
+        **params,
+    )
+    np.testing.assert_array_equal(vec.vectors_, model.wv.vectors)
+    assert not hasattr(vec, "model_")  # fitted state is plain arrays
+    expected = np.array(
+        [
+            infer_vector(model, t, seed=5, epochs=3, alpha=0.025, min_alpha=0.0001)
+            for t in tokens[:10]
+        ]
+    )
+    np.testing.assert_array_equal(vec.transform(lee_corpus[:10]), expected)
