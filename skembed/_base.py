@@ -18,8 +18,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._pooling import POOLINGS, RowSource, pool
-from ._sparse import count_matrix
-from ._text import TEXT_PARAM_CONSTRAINTS, TEXT_PARAMS, build_analyzer, iter_token_chunks, tokenize
+from ._sparse import count_matrix, count_token_stream
+from ._text import (
+    SENTINEL,
+    TEXT_PARAM_CONSTRAINTS,
+    TEXT_PARAMS,
+    batch_tokens,
+    build_analyzer,
+    iter_document_chunks,
+    tokenize,
+)
 from ._vectors import arrays_to_keyed_vectors, random_word_vectors
 from ._weights import first_components, idf_weights, remove_components, sif_weights
 
@@ -53,7 +61,8 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
 
     - ``_fit_tokens(tokens, want_output)``: learn from the token lists of the
       training documents; return their (pre-normalisation) output when asked.
-    - ``_transform_tokens(tokens)``: float32 output of one batch of token lists.
+    - ``_transform_tokens(tokens)``: float32 output of one batch of token lists
+      (or ``_transform_documents(docs)`` for a batch of validated documents).
     """
 
     _parameter_constraints: dict = {
@@ -165,24 +174,27 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         dtype = self._check_dtype()
-        analyzer = self.build_analyzer()
         n_features = self.n_features_out_
-        chunks = iter_token_chunks(raw_documents, self._text_params(), CHUNK_SIZE, analyzer)
+        chunks = iter_document_chunks(raw_documents, self._text_params(), CHUNK_SIZE)
         try:
             n_docs = len(raw_documents)
         except TypeError:
             n_docs = None
         if n_docs is None:
-            parts = [self._finish(self._transform_tokens(tokens), dtype) for tokens in chunks]
+            parts = [self._finish(self._transform_documents(docs), dtype) for docs in chunks]
             if not parts:
                 return np.zeros((0, n_features), dtype=dtype)
             return np.concatenate(parts)
         out = np.empty((n_docs, n_features), dtype=dtype)
         start = 0
-        for tokens in chunks:
-            out[start : start + len(tokens)] = self._finish(self._transform_tokens(tokens), dtype)
-            start += len(tokens)
+        for docs in chunks:
+            out[start : start + len(docs)] = self._finish(self._transform_documents(docs), dtype)
+            start += len(docs)
         return out
+
+    def _transform_documents(self, docs: list) -> np.ndarray:
+        analyzer = self.build_analyzer()
+        return self._transform_tokens([list(analyzer(doc)) for doc in docs])
 
     def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
         if self.norm == "l2":
@@ -300,10 +312,23 @@ class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
             remove_components(out, self.sif_components_)
         return out
 
+    def _transform_documents(self, docs: list) -> np.ndarray:
+        tokens = None if SENTINEL in self.vocabulary_ else batch_tokens(docs, self._text_params())
+        if tokens is None:
+            return super()._transform_documents(docs)
+        X, unknown = count_token_stream(
+            tokens, SENTINEL, len(docs), self.vocabulary_, collect_unknown=self.oov != "ignore"
+        )
+        return self._pool(*self._rows_for(X, unknown))
+
     def _batch(self, tokens: list[list[str]]):
         """The count matrix of a batch and the rows its columns refer to."""
         collect = self.oov != "ignore"
         X, unknown = count_matrix(tokens, self.vocabulary_, collect_unknown=collect)
+        return self._rows_for(X, unknown)
+
+    def _rows_for(self, X, unknown: list[str]):
+        """Vectors for a batch's unknown words, by the ``oov`` policy."""
         extra = None
         if unknown:
             dim = self.vectors_.shape[1]

@@ -7,6 +7,7 @@ dictionary lookup ``CountVectorizer`` does); everything after it is array code.
 from __future__ import annotations
 
 from array import array
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,6 +62,46 @@ def count_matrix(
     X = sp.csr_matrix(
         (data, indices_np.copy(), indptr_np.copy()),
         shape=(len(token_lists), n_vocab + len(unknown)),
+    )
+    X.sum_duplicates()
+    return X, list(unknown)
+
+
+def count_token_stream(
+    tokens: list[str],
+    separator: str,
+    n_docs: int,
+    vocabulary: dict[str, int],
+    *,
+    collect_unknown: bool = False,
+    dtype=np.float32,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """:func:`count_matrix` for the tokens of ``n_docs`` documents in one list.
+
+    Documents are separated by the token ``separator`` (which must not be in
+    ``vocabulary``). The lookup is one ``map`` over all tokens; the split into
+    documents and the counting are array operations.
+    """
+    n_vocab = len(vocabulary)
+    ids = np.fromiter(map(vocabulary.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+    unknown_pos = np.flatnonzero(ids < 0)
+    is_sep = np.fromiter(
+        (tokens[i] == separator for i in unknown_pos), dtype=bool, count=len(unknown_pos)
+    )
+    sep_pos = unknown_pos[is_sep]
+    if len(sep_pos) != n_docs - 1:
+        raise ValueError(f"expected {n_docs - 1} separators, found {len(sep_pos)}")
+    unknown: dict[str, int] = {}
+    if collect_unknown:
+        for i in unknown_pos[~is_sep].tolist():
+            ids[i] = unknown.setdefault(tokens[i], n_vocab + len(unknown))
+    starts = np.zeros(len(tokens), dtype=np.int64)
+    starts[sep_pos] = 1
+    doc_of = np.cumsum(starts)
+    keep = ids >= 0
+    X = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=dtype), (doc_of[keep], ids[keep])),
+        shape=(n_docs, n_vocab + len(unknown)),
     )
     X.sum_duplicates()
     return X, list(unknown)

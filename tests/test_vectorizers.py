@@ -279,3 +279,60 @@ def test_doc2vec_plain_state_infers_like_the_trained_gensim_model(lee_corpus, pa
         ]
     )
     np.testing.assert_array_equal(vec.transform(lee_corpus[:10]), expected)
+
+
+TRICKY = [
+    "The CAFÉ's crème brûlée — naïve 'quotes' ΟΔΟΣ ΣΟΦΟΣ Σ",
+    "",
+    "a b c",  # only 1-letter tokens: no token at all
+    "x" * 5000 + " long",
+    "emoji 😀 tokens 👍🏽 here, zero\u200bwidth joiner",
+    "עברית rtl text مرحبا بالعالم",
+    "numbers 123 4567 and_underscores __init__",
+    "zqskembeddocumentseparatorqz inside a document",
+    "ZQSKEMBEDDOCUMENTSEPARATORQZ upper",
+    "e\u0301 combining marks cafe\u0301",
+]
+
+
+@pytest.mark.parametrize("strip_accents", [None, "ascii", "unicode"])
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_batched_tokenization_equals_sklearn_analyzer(strip_accents, lowercase):
+    from skembed._text import SENTINEL, batch_tokens
+
+    vec = Word2VecVectorizer(strip_accents=strip_accents, lowercase=lowercase)
+    params = vec._text_params()
+    analyze = vec.build_analyzer()
+    clean = [d for d in TRICKY if "zqskembed" not in d.lower()]
+    tokens = batch_tokens(clean, params)
+    docs_tokens, current = [], []
+    for tok in tokens:
+        if tok == SENTINEL:
+            docs_tokens.append(current)
+            current = []
+        else:
+            current.append(tok)
+    docs_tokens.append(current)
+    assert docs_tokens == [analyze(d) for d in clean]
+    # a document holding the separator falls back to the per-document analyzer
+    assert batch_tokens(TRICKY, params) is None
+
+
+@pytest.mark.parametrize("oov", ["ignore", "zero", "random"])
+@pytest.mark.parametrize("weighting", [None, "tfidf", "sif"])
+def test_batched_and_per_document_transform_agree(lee_corpus, oov, weighting):
+    import re
+
+    from skembed._text import batch_tokens
+
+    docs = lee_corpus[:40] + [d for d in TRICKY if "zqskembed" not in d.lower()]
+    fast = Word2VecVectorizer(oov=oov, weighting=weighting, pooling=("mean", "max"), **SMALL)
+    # an explicit tokenizer with the same regex forces the per-document path
+    slow = fast.__class__(
+        **{**fast.get_params(), "tokenizer": re.compile(r"(?u)\b\w\w+\b").findall}
+    )
+    assert batch_tokens(docs, fast._text_params()) is not None  # the batched path runs
+    assert batch_tokens(docs, slow._text_params()) is None
+    Xf = fast.fit(lee_corpus).transform(docs)
+    Xs = slow.fit(lee_corpus).transform(docs)
+    np.testing.assert_allclose(Xf, Xs, rtol=1e-6, atol=1e-7)
