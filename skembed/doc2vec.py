@@ -311,6 +311,9 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         self.__dict__["_model_cache"] = (self.vectors_, model)
         return model
 
+    def _prepare_transform(self) -> None:
+        self._inference_model()
+
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_model_cache", None)
