@@ -365,7 +365,7 @@ def test_transform_in_worker_processes_equals_sequential(lee_corpus, monkeypatch
         base = got
         while getattr(base, "base", None) is not None:
             base = base.base
-        assert isinstance(base, mmap.mmap)
+        assert isinstance(getattr(base, "obj", base), mmap.mmap)
     # errors in a document are still raised with its index, before any worker starts
     with pytest.raises(ValueError, match="Document 250 is None"):
         seq.transform(lee_corpus[:250] + [None] + lee_corpus[:10])
