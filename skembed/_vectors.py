@@ -141,6 +141,45 @@ def detect_format(path: str | os.PathLike) -> str:
     return "glove"
 
 
+#: Sanity bound on a header's dimension: no real embedding is this wide.
+MAX_DIM = 100_000
+
+
+def check_header_against_size(path: Path, *, binary: bool) -> tuple[int, int]:
+    """Check a word2vec header ``n_words dim`` against the file size, before allocating.
+
+    A binary row takes at least ``4 * dim + 2`` bytes (a one-byte word, a space
+    and the floats); a text row at least ``2 * dim + 1`` ("w" then " 0" per
+    value). A header promising more than the file can hold means a truncated
+    file or a lying header; a dimension of 0 or over :data:`MAX_DIM` is refused.
+    Compressed files are checked only for a sane header.
+
+    Returns
+    -------
+    n_words, dim : int
+    """
+    head = _open_head(path, 4096)
+    first = head.split(b"\n", 1)[0].split()
+    n_words, dim = int(first[0]), int(first[1])
+    if n_words <= 0 or not 0 < dim <= MAX_DIM:
+        raise ValueError(
+            f"The header of {str(path)!r} says {n_words} words of dimension {dim}; expected "
+            f"at least 1 word and a dimension between 1 and {MAX_DIM}."
+        )
+    if path.suffix in (".gz", ".bz2"):
+        return n_words, dim
+    row = 4 * dim + 2 if binary else 2 * dim + 1
+    needed = len(head.split(b"\n", 1)[0]) + 1 + n_words * row
+    size = path.stat().st_size
+    if size < needed:
+        raise ValueError(
+            f"The vectors file {str(path)!r} is {size:,} bytes, but its header promises "
+            f"{n_words:,} vectors of dimension {dim}, which need at least {needed:,} bytes: "
+            "the file is truncated or its header is wrong."
+        )
+    return n_words, dim
+
+
 def load_vectors_file(
     path: str | os.PathLike, vectors_format: str = "auto"
 ) -> tuple[list[str], np.ndarray, SubwordTable | None]:
@@ -168,6 +207,8 @@ def load_vectors_file(
     if path.is_dir():
         raise ValueError(f"Expected a vectors file, got the directory {str(path)!r}.")
     fmt = detect_format(path) if vectors_format == "auto" else vectors_format
+    if fmt in ("word2vec_binary", "word2vec_text"):
+        check_header_against_size(path, binary=fmt == "word2vec_binary")
     try:
         if fmt == "fasttext_bin":
             from gensim.models.fasttext import load_facebook_vectors

@@ -157,7 +157,7 @@ def test_pretrained_source_errors(tmp_path):
         # a value that is not a number
         (b"the 0.1 0.2\ncat 0.3 abc\n", "Malformed glove"),
         # binary vectors cut short
-        (b"2 4\nthe \x00\x00\x80?\x00\x00\x80?", "Malformed word2vec_binary"),
+        (b"2 4\nthe \x00\x00\x80?\x00\x00\x80?", "truncated or its header is wrong"),
     ],
 )
 def test_malformed_vectors_files(tmp_path, content, pattern):
@@ -171,4 +171,39 @@ def test_nonfinite_vectors_rejected(tmp_path):
     path = tmp_path / "v.txt"
     path.write_text("the 0.1 0.2\ncat nan 0.4\n")
     with pytest.raises(ValueError, match=r"The vector of 'cat' \(row 1\) has NaN or inf"):
+        MeanEmbeddingVectorizer(path).fit(["the cat"])
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        # a header promising a billion vectors must fail before any allocation
+        (b"1000000000 300\nthe 0.1 0.2\n", r"header promises 1,000,000,000 vectors"),
+        (b"5 0\nthe\n", "dimension between 1 and"),
+        (b"2 999999999\nthe 0.1\n", "dimension between 1 and"),
+    ],
+)
+def test_lying_header_is_caught_before_allocating(tmp_path, content, pattern):
+    import resource
+
+    path = tmp_path / "lying.txt"
+    path.write_bytes(content)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match=pattern):
+        MeanEmbeddingVectorizer(path).fit(["the cat"])
+    # no gigabyte matrix was allocated on the way to the error
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB
+
+
+def test_truncated_binary_file_is_caught(tmp_path, glove_subset):
+    from gensim.models import KeyedVectors
+
+    words, matrix = glove_subset
+    kv = KeyedVectors(50)
+    kv.add_vectors(words[:1000], matrix[:1000])
+    path = tmp_path / "v.bin"
+    kv.save_word2vec_format(str(path), binary=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or its header is wrong"):
         MeanEmbeddingVectorizer(path).fit(["the cat"])
