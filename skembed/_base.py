@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._corpus import open_corpus
 from ._pooling import POOLINGS, RowSource, pool
 from ._sparse import count_matrix, count_token_stream
 from ._text import (
@@ -28,7 +29,6 @@ from ._text import (
     batch_tokens,
     build_analyzer,
     iter_document_chunks,
-    tokenize,
 )
 from ._vectors import arrays_to_keyed_vectors, random_word_vectors
 from ._weights import first_components, idf_weights, remove_components, sif_weights
@@ -86,8 +86,9 @@ def _validate_pooling(pooling: Any, owner: str) -> None:
 class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
     """Text in, dense document vectors out. Subclasses implement two hooks:
 
-    - ``_fit_tokens(tokens, want_output)``: learn from the token lists of the
-      training documents; return their (pre-normalisation) output when asked.
+    - ``_fit_corpus(corpus, want_output)``: learn from the training corpus (a
+      :mod:`skembed._corpus` corpus: token lists in memory, or a temporary token
+      file for streamed input); return its (pre-normalisation) output when asked.
     - ``_transform_tokens(tokens)``: float32 output of one batch of token lists
       (or ``_transform_documents(docs)`` for a batch of validated documents).
     """
@@ -175,8 +176,8 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
     def _fit(self, raw_documents, want_output: bool):
         dtype = self._check_dtype()
         self._validate_extra_params()
-        tokens = tokenize(raw_documents, self._text_params())
-        out = self._fit_tokens(tokens, want_output)
+        with open_corpus(raw_documents, self._text_params()) as corpus:
+            out = self._fit_corpus(corpus, want_output)
         self.n_features_out_ = self._n_features_out()
         return self._finish(out, dtype) if want_output else None
 
@@ -308,7 +309,7 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
 class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
     """A vectorizer whose document vector pools the vectors of its words.
 
-    Subclasses implement ``_fit_store(tokens)``, which sets ``vocabulary_``,
+    Subclasses implement ``_fit_store(corpus)``, which sets ``vocabulary_``,
     ``vectors_`` and ``subwords_`` (a :class:`~skembed._vectors.SubwordTable`
     or None).
     """
@@ -335,9 +336,9 @@ class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
             return [str(i) for i in range(dim)]
         return [f"_{m}{i}" for m in methods for i in range(dim)]
 
-    def _fit_tokens(self, tokens: list[list[str]], want_output: bool):
+    def _fit_corpus(self, corpus, want_output: bool):
         self.seed_ = seed_from_random_state(self.random_state)
-        self._fit_store(tokens)
+        self._fit_store(corpus)
         if self.oov == "subword" and getattr(self, "subwords_", None) is None:
             raise ValueError(
                 "oov='subword' needs character n-gram vectors (a FastTextVectorizer or a "
@@ -345,23 +346,31 @@ class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
                 "'random'."
             )
         self.weights_, self.oov_weight_, self.sif_components_ = None, None, None
-        need_output = want_output or (self.weighting == "sif" and self.sif_remove_pc)
-        if self.weighting is None and not need_output:
-            return None
-        X, rows = self._batch(tokens)
         n_vocab = self.vectors_.shape[0]
-        if self.weighting == "tfidf":
-            self.weights_, self.oov_weight_ = idf_weights(X, n_vocab)
-        elif self.weighting == "sif":
-            n_tokens = sum(len(t) for t in tokens)
-            self.weights_, self.oov_weight_ = sif_weights(X, n_vocab, n_tokens, self.sif_alpha)
-        if not need_output:
+        if self.weighting is not None:
+            df = np.zeros(n_vocab, dtype=np.int64)
+            counts = np.zeros(n_vocab, dtype=np.float64)
+            for chunk in corpus.chunks():
+                X, _ = count_matrix(chunk, self.vocabulary_)
+                df += np.bincount(X.indices, minlength=n_vocab)
+                counts += np.asarray(X.sum(axis=0)).ravel()
+            if self.weighting == "tfidf":
+                self.weights_, self.oov_weight_ = idf_weights(df, corpus.n_docs)
+            else:
+                self.weights_, self.oov_weight_ = sif_weights(
+                    counts, corpus.n_tokens, self.sif_alpha
+                )
+        remove_pc = self.weighting == "sif" and self.sif_remove_pc
+        if not (want_output or remove_pc):
             return None
-        out = self._pool(X, rows, apply_components=False)
-        if self.weighting == "sif" and self.sif_remove_pc:
+        parts = [
+            self._pool(*self._batch(chunk), apply_components=False) for chunk in corpus.chunks()
+        ]
+        out = np.concatenate(parts) if parts else np.zeros((0, self._n_features_out()), np.float32)
+        if remove_pc:
             self.sif_components_ = first_components(out, 1)
             remove_components(out, self.sif_components_)
-        return out
+        return out if want_output else None
 
     def _transform_documents(self, docs: list) -> np.ndarray:
         tokens = None if SENTINEL in self.vocabulary_ else batch_tokens(docs, self._text_params())

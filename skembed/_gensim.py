@@ -57,15 +57,18 @@ def gensim_common_kwargs(seed: int, workers: int) -> dict[str, Any]:
     return {"seed": seed, "workers": workers, "hashfxn": stable_hash}
 
 
-def train(model, corpus: list, *, name: str, verbose: int, min_count: int) -> None:
-    """Build the vocabulary of ``model`` on ``corpus`` and train it.
+def train(model, corpus: dict, *, name: str, verbose: int, min_count: int) -> None:
+    """Build the vocabulary of ``model`` and train it.
+
+    ``corpus`` is ``{"corpus_iterable": ...}`` or ``{"corpus_file": path}``
+    (see :mod:`skembed._corpus`).
 
     Raises
     ------
     ValueError
         If no word survives ``min_count`` (and the other vocabulary filters).
     """
-    model.build_vocab(corpus)
+    model.build_vocab(**corpus)
     if len(model.wv) == 0:
         raise ValueError(
             f"Empty vocabulary: no token occurs at least min_count={min_count} times in "
@@ -73,10 +76,10 @@ def train(model, corpus: list, *, name: str, verbose: int, min_count: int) -> No
             "Lower min_count, check the tokenization parameters, or fit on more text."
         )
     callbacks = [EpochProgress(name)] if verbose else []
-    model.train(
-        corpus,
-        total_examples=model.corpus_count,
-        epochs=model.epochs,
-        callbacks=callbacks,
+    totals = (
+        {"total_words": model.corpus_total_words}
+        if "corpus_file" in corpus
+        else {"total_examples": model.corpus_count}
     )
+    model.train(**corpus, **totals, epochs=model.epochs, callbacks=callbacks)
     model.callbacks = ()

@@ -1,39 +1,37 @@
 """Word weights learned from the training documents: IDF and SIF.
 
-Both are functions of a training count matrix (documents x store rows) and
-return one weight per store row plus the weight of a word never seen in
-training (a batch's unknown words, or store words absent from the training
-documents).
+Both are functions of training counts (accumulated chunk by chunk, so a
+streamed corpus works too) and return one weight per store row plus the weight
+of a word never seen in training (a batch's unknown words, or store words absent
+from the training documents).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 WEIGHTINGS = (None, "tfidf", "sif")
 
 
-def idf_weights(X: sp.csr_matrix, n_rows: int) -> tuple[np.ndarray, float]:
-    """Smoothed IDF as in ``TfidfTransformer(smooth_idf=True)``: ln((1+n)/(1+df)) + 1."""
-    n_docs = X.shape[0]
-    df = np.bincount(X.indices, minlength=n_rows)[:n_rows]
+def idf_weights(df: np.ndarray, n_docs: int) -> tuple[np.ndarray, float]:
+    """Smoothed IDF as in ``TfidfTransformer(smooth_idf=True)``: ln((1+n)/(1+df)) + 1.
+
+    ``df[j]`` is the number of training documents containing word ``j``.
+    """
     idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
     unseen = float(np.log(1.0 + n_docs) + 1.0)
     return idf.astype(np.float32), unseen
 
 
-def sif_weights(
-    X: sp.csr_matrix, n_rows: int, n_tokens: int, alpha: float
-) -> tuple[np.ndarray, float]:
+def sif_weights(counts: np.ndarray, n_tokens: int, alpha: float) -> tuple[np.ndarray, float]:
     """Smooth inverse frequency a / (a + p(w)) (Arora, Liang and Ma, 2017).
+
+    ``counts[j]`` is the training frequency of word ``j``.
 
     ``p(w)`` is the word's share of all ``n_tokens`` training tokens (unknown
     tokens included); a word never seen has p = 0 and weight 1.
     """
-    counts = np.asarray(X.sum(axis=0)).ravel()[:n_rows].astype(np.float64)
-    counts = np.pad(counts, (0, n_rows - counts.size))
-    p = counts / max(n_tokens, 1)
+    p = np.asarray(counts, dtype=np.float64) / max(n_tokens, 1)
     return (alpha / (alpha + p)).astype(np.float32), 1.0
 
 

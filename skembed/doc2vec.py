@@ -258,14 +258,17 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
         return kwargs
 
-    def _fit_tokens(self, tokens: list[list[str]], want_output: bool):
-        from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+    def _fit_corpus(self, corpus, want_output: bool):
+        from gensim.models.doc2vec import Doc2Vec
 
         self.seed_ = seed_from_random_state(self.random_state)
         model = Doc2Vec(**self._gensim_kwargs())
-        corpus = [TaggedDocument(words, [i]) for i, words in enumerate(tokens)]
         _gensim.train(
-            model, corpus, name=type(self).__name__, verbose=self.verbose, min_count=self.min_count
+            model,
+            corpus.gensim_input(tagged=True),
+            name=type(self).__name__,
+            verbose=self.verbose,
+            min_count=self.min_count,
         )
         wv = model.wv
         self.vocabulary_ = dict(wv.key_to_index)
@@ -276,7 +279,10 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         self.syn1neg_ = np.array(model.syn1neg, dtype=np.float32) if self.negative else None
         self.syn1_ = np.array(model.syn1, dtype=np.float32) if self.hs else None
         self.__dict__.pop("_model_cache", None)
-        return self._transform_tokens(tokens) if want_output else None
+        if not want_output:
+            return None
+        parts = [self._transform_tokens(chunk) for chunk in corpus.chunks()]
+        return np.concatenate(parts) if parts else np.zeros((0, self.vector_size), np.float32)
 
     def _inference_model(self):
         """A gensim Doc2Vec rebuilt from the fitted arrays (cached; never pickled).

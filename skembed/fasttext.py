@@ -188,7 +188,7 @@ class FastTextVectorizer(Word2VecVectorizer):
 
         check_objective(self)
 
-    def _fit_store(self, tokens: list[list[str]]) -> None:
+    def _fit_store(self, corpus) -> None:
         from gensim.models import FastText
 
         kwargs = self._gensim_kwargs()
@@ -196,7 +196,7 @@ class FastTextVectorizer(Word2VecVectorizer):
         model = FastText(**kwargs)
         _gensim.train(
             model,
-            _gensim.split_long(tokens),
+            corpus.gensim_input(),
             name=type(self).__name__,
             verbose=self.verbose,
             min_count=self.min_count,

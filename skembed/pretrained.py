@@ -163,7 +163,7 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
                 "word2vec/GloVe/fastText file>, a gensim KeyedVectors or a {word: vector} dict."
             )
 
-    def _fit_store(self, tokens: list[list[str]]) -> None:
+    def _fit_store(self, corpus) -> None:
         words, matrix, subwords = resolve_vectors(self.vectors, self.vectors_format)
         if len(words) == 0:
             raise ValueError("The pretrained vectors hold no words.")

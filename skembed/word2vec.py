@@ -206,13 +206,13 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
         kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
         return kwargs
 
-    def _fit_store(self, tokens: list[list[str]]) -> None:
+    def _fit_store(self, corpus) -> None:
         from gensim.models import Word2Vec
 
         model = Word2Vec(**self._gensim_kwargs())
         _gensim.train(
             model,
-            _gensim.split_long(tokens),
+            corpus.gensim_input(),
             name=type(self).__name__,
             verbose=self.verbose,
             min_count=self.min_count,
