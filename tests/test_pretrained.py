@@ -160,3 +160,36 @@ def test_duplicate_words_keep_the_first(tmp_path):
         assert "Malformed" in str(exc)
         return
     np.testing.assert_array_equal(vec.transform(["the"])[0], [1, 0])
+
+
+def test_clone_of_a_path_configured_estimator_copies_no_vectors(glove_files):
+    from sklearn.base import clone
+
+    vec = MeanEmbeddingVectorizer(glove_files["glove"]).fit(DOCS)
+    cloned = clone(vec)
+    assert cloned.get_params()["vectors"] == glove_files["glove"]
+    assert not hasattr(cloned, "vectors_")
+
+
+def test_pipeline_memory_hashes_the_path_not_the_matrix(glove_files, tmp_path, monkeypatch):
+    """A cached pipeline step is keyed by the path: a refit is a cache hit, no reload."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    import skembed.pretrained
+
+    loads = []
+    real = skembed.pretrained.load_vectors_file
+    monkeypatch.setattr(
+        skembed.pretrained, "load_vectors_file", lambda *a, **k: loads.append(a) or real(*a, **k)
+    )
+    docs = DOCS * 10
+    y = [0, 1, 0, 1] * 10
+    make = lambda: Pipeline(  # noqa: E731
+        [("emb", MeanEmbeddingVectorizer(glove_files["glove"])), ("clf", LogisticRegression())],
+        memory=str(tmp_path / "cache"),
+    )
+    first = make().fit(docs, y)
+    second = make().fit(docs, y)
+    assert len(loads) == 1  # the second fit read the cache, not the vectors file
+    np.testing.assert_array_equal(first.predict_proba(docs), second.predict_proba(docs))

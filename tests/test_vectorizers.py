@@ -369,3 +369,25 @@ def test_transform_in_worker_processes_equals_sequential(lee_corpus, monkeypatch
     # errors in a document are still raised with its index, before any worker starts
     with pytest.raises(ValueError, match="Document 250 is None"):
         seq.transform(lee_corpus[:250] + [None] + lee_corpus[:10])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Word2VecVectorizer(oov="random", weighting="tfidf", **SMALL),
+        lambda: FastTextVectorizer(bucket=5000, **SMALL),
+        lambda: Doc2VecVectorizer(**SMALL),
+    ],
+    ids=["word2vec", "fasttext", "doc2vec"],
+)
+def test_transform_from_four_threads_equals_sequential(lee_corpus, make):
+    from concurrent.futures import ThreadPoolExecutor
+
+    vec = make().fit(lee_corpus)
+    batches = [lee_corpus[i::4] for i in range(4)]
+    expected = [vec.transform(b) for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(vec.transform, batches))
+            for g, e in zip(got, expected, strict=True):
+                np.testing.assert_array_equal(g, e)
