@@ -7,9 +7,11 @@ and return dense document vectors, so they sit next to ``CountVectorizer`` and
 
 from __future__ import annotations
 
+from ._native import convert_vectors, open_vectors, save_vectors
 from ._vectors import SubwordTable
 from .doc2vec import Doc2VecVectorizer
 from .fasttext import FastTextVectorizer
+from .persistence import load, save
 from .pretrained import MeanEmbeddingVectorizer
 from .word2vec import Word2VecVectorizer
 
@@ -23,6 +25,11 @@ __all__ = [
     "TextCNNClassifier",
     "Word2VecVectorizer",
     "__version__",
+    "convert_vectors",
+    "load",
+    "open_vectors",
+    "save",
+    "save_vectors",
 ]
 
 

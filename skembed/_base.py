@@ -298,7 +298,7 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         return cache[1]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         state.pop("_keyed_vectors_cache", None)
         return state
 

@@ -234,9 +234,11 @@ def keyed_vectors_to_arrays(kv: Any) -> tuple[list[str], np.ndarray, SubwordTabl
         raise ValueError(
             f"Inconsistent vectors: {len(words)} words but a matrix of shape {vectors.shape}."
         )
-    if not np.isfinite(vectors).all():
-        bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
-        raise ValueError(f"The vector of {words[bad]!r} (row {bad}) has NaN or inf values.")
+    for start in range(0, len(vectors), 65_536):  # in blocks: no matrix-sized temporary
+        block = vectors[start : start + 65_536]
+        if not np.isfinite(block).all():
+            bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ValueError(f"The vector of {words[bad]!r} (row {bad}) has NaN or inf values.")
     subwords = None
     if getattr(kv, "bucket", 0) and getattr(kv, "vectors_ngrams", None) is not None:
         subwords = SubwordTable(

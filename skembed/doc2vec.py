@@ -321,7 +321,7 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         self._inference_model()
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())
         state.pop("_model_cache", None)
         return state
 

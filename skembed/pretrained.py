@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import _PooledEmbeddingVectorizer
 from ._docstrings import fill_doc
+from ._native import is_native_store, open_vectors
 from ._vectors import VECTORS_FORMATS, SubwordTable, keyed_vectors_to_arrays, load_vectors_file
 
 
@@ -22,13 +23,16 @@ def resolve_vectors(
     Parameters
     ----------
     vectors : str, path-like, gensim KeyedVectors, mapping or fitted skembed vectorizer
-        A vectors file, a ``KeyedVectors`` (``FastTextKeyedVectors`` keep their
-        n-grams), a ``{word: vector}`` mapping, or a fitted vectorizer whose
+        A vectors file or a skembed vectors store directory (memory-mapped,
+        see :func:`skembed.convert_vectors`), a ``KeyedVectors``
+        (``FastTextKeyedVectors`` keep their n-grams), a ``{word: vector}`` mapping, or a fitted vectorizer whose
         ``vocabulary_`` / ``vectors_`` are reused.
     vectors_format : str
         Format of a file (see :func:`skembed._vectors.load_vectors_file`).
     """
     if isinstance(vectors, (str, os.PathLike)):
+        if is_native_store(vectors):
+            return open_vectors(vectors)  # memory-mapped: opens in a fraction of a second
         return load_vectors_file(vectors, vectors_format)
     if hasattr(vectors, "index_to_key") and hasattr(vectors, "vectors"):
         return keyed_vectors_to_arrays(vectors)
@@ -72,7 +76,10 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
     vectors : str, path-like, gensim KeyedVectors, mapping or fitted vectorizer, default=None
         The pretrained vectors: a file in word2vec binary, word2vec/fastText
         text (with an ``n_words dim`` header), GloVe text (no header) or
-        fastText ``.bin`` format (``.gz``/``.bz2`` compressed too); a gensim
+        fastText ``.bin`` format (``.gz``/``.bz2`` compressed too); a skembed
+        vectors store directory (opened memory-mapped in a fraction of a
+        second: convert big files once with :func:`skembed.convert_vectors` or
+        ``skembed convert``); a gensim
         ``KeyedVectors``; a ``{word: vector}`` mapping; or a fitted skembed
         vectorizer. Required: ``fit`` raises if it is None.
     vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
