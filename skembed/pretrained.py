@@ -25,8 +25,9 @@ def resolve_vectors(
     vectors : str, path-like, gensim KeyedVectors, mapping or fitted skembed vectorizer
         A vectors file or a skembed vectors store directory (memory-mapped,
         see :func:`skembed.convert_vectors`), a ``KeyedVectors``
-        (``FastTextKeyedVectors`` keep their n-grams), a ``{word: vector}`` mapping, or a fitted vectorizer whose
-        ``vocabulary_`` / ``vectors_`` are reused.
+        (``FastTextKeyedVectors`` keep their n-grams), a ``{word: vector}``
+        mapping, or a fitted vectorizer whose ``vocabulary_`` / ``vectors_``
+        are reused.
     vectors_format : str
         Format of a file (see :func:`skembed._vectors.load_vectors_file`).
     """
