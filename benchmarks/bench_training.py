@@ -29,15 +29,14 @@ sys.path.insert(0, str(REPO))
 
 
 def load_sentences() -> list[str]:
-    data = Path(os.environ.get("SKEMBED_KIM2014", REPO.parent / "shared/data/kim2014"))
-    files = ["rt-polarity.all", "stsa.binary.train", "TREC.train.all"]
-    if not all((data / f).exists() for f in files):
-        sys.exit(f"kim2014 data not found in {data}; set SKEMBED_KIM2014.")
-    out = []
-    for name in files:
-        with open(data / name, encoding="utf-8", errors="replace") as fh:
-            out += [line.split(" ", 1)[1].strip() for line in fh if " " in line]
-    return out
+    from skembed.datasets import fetch_movie_reviews, fetch_sst2, fetch_trec
+
+    home = os.environ.get("SKEMBED_DATA", str(REPO.parent / "shared/data/kim2014"))
+    try:
+        kw = dict(data_home=home, download_if_missing=False)
+        return fetch_movie_reviews(**kw).data + fetch_sst2(**kw).data + fetch_trec(**kw).data
+    except OSError as exc:
+        sys.exit(f"kim2014 data not available ({exc}); set SKEMBED_DATA.")
 
 
 def best_of(fn, repeat: int) -> float:

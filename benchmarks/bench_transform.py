@@ -61,12 +61,13 @@ class PeakRSS:
 
 
 def load_mr_sentences() -> list[str]:
-    data = Path(os.environ.get("SKEMBED_KIM2014", REPO.parent / "shared/data/kim2014"))
-    path = data / "rt-polarity.all"
-    if not path.exists():
-        sys.exit(f"MR not found at {path}; set SKEMBED_KIM2014 to the kim2014 folder.")
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return [line.split(" ", 1)[1].strip() for line in fh if " " in line]
+    from skembed.datasets import fetch_movie_reviews
+
+    home = os.environ.get("SKEMBED_DATA", str(REPO.parent / "shared/data/kim2014"))
+    try:
+        return fetch_movie_reviews(data_home=home, download_if_missing=False).data
+    except OSError as exc:
+        sys.exit(f"MR not available ({exc}); set SKEMBED_DATA.")
 
 
 def build_vocabulary(n_words: int, dim: int, rng) -> tuple[list[str], np.ndarray]:

@@ -94,16 +94,34 @@ sif_components_ : ndarray of shape (1, n_features) or None
 }
 
 
-def fill_doc(obj):
-    """Substitute the shared parameter descriptions into ``obj.__doc__``."""
-    doc = obj.__doc__
-    for key, text in _DOCS.items():
+def _substitute(doc: str, snippets: dict[str, str]) -> str:
+    for key, text in snippets.items():
         placeholder = "{" + key + "}"
+        text = textwrap.dedent(text)
         while placeholder in doc:
             i = doc.index(placeholder)
             line_start = doc.rfind("\n", 0, i) + 1
             indent = doc[line_start:i]
             body = textwrap.indent(text, indent)[len(indent) :]
             doc = doc[:i] + body + doc[i + len(placeholder) :]
+    return doc
+
+
+def doc_filler(snippets: dict[str, str]):
+    """A decorator substituting ``{key}`` placeholders in a docstring by ``snippets[key]``.
+
+    Each snippet is indented to the placeholder's column.
+    """
+
+    def decorate(obj):
+        obj.__doc__ = _substitute(obj.__doc__, snippets)
+        return obj
+
+    return decorate
+
+
+def fill_doc(obj):
+    """Substitute the shared estimator parameter descriptions into ``obj.__doc__``."""
+    doc = _substitute(obj.__doc__, _DOCS)
     obj.__doc__ = doc.replace("{oov_default}", getattr(obj, "_oov_default", "'ignore'"))
     return obj

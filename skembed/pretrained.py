@@ -62,8 +62,9 @@ def resolve_vectors(
 class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
     r"""Document vectors by pooling pretrained word vectors.
 
-    ``fit`` loads the vectors (never ``__init__``, so cloning and grid search
-    copy no matrix) and learns the word weights if ``weighting`` asks for
+    ``fit`` loads the vectors (never ``__init__``; and ``clone`` shares an
+    in-memory ``vectors`` object instead of copying it, so cross-validation and
+    grid search copy no matrix) and learns the word weights if ``weighting`` asks for
     them; ``transform`` pools the vectors of each document's words.
 
     Pretrained vocabularies seldom match the tokenizer: GloVe is lower-cased
@@ -162,6 +163,26 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+
+    def __sklearn_clone__(self):
+        """Clone the parameters, sharing ``vectors`` instead of deep-copying it.
+
+        ``clone`` (used by ``cross_val_score``, ``GridSearchCV``, ``Pipeline``)
+        deep-copies every non-estimator parameter; for an in-memory
+        ``KeyedVectors`` or dict that is a copy of the whole matrix per fold
+        and candidate. The vectors are only read, so the clone shares them.
+        """
+        import copy
+
+        from sklearn.base import clone
+
+        params = self.get_params(deep=False)
+        vectors = params.pop("vectors")
+        new = type(self)(vectors=vectors, **{k: clone(v, safe=False) for k, v in params.items()})
+        for attr in ("_sklearn_output_config", "_metadata_request"):
+            if attr in self.__dict__:
+                setattr(new, attr, copy.deepcopy(self.__dict__[attr]))
+        return new
 
     def _validate_extra_params(self) -> None:
         super()._validate_extra_params()

@@ -193,3 +193,15 @@ def test_pipeline_memory_hashes_the_path_not_the_matrix(glove_files, tmp_path, m
     second = make().fit(docs, y)
     assert len(loads) == 1  # the second fit read the cache, not the vectors file
     np.testing.assert_array_equal(first.predict_proba(docs), second.predict_proba(docs))
+
+
+def test_clone_shares_in_memory_vectors(glove_kv):
+    from sklearn.base import clone
+
+    vec = MeanEmbeddingVectorizer(glove_kv, pooling=["mean", "max"]).set_output(transform="pandas")
+    cloned = clone(vec)
+    assert cloned.vectors is glove_kv  # no copy of the matrix
+    assert cloned.pooling == ["mean", "max"] and cloned.pooling is not vec.pooling
+    assert cloned._sklearn_output_config == {"transform": "pandas"}
+    out = cloned.fit(DOCS).transform(DOCS)
+    assert list(out.columns)[:1] == ["meanembeddingvectorizer_mean0"]
