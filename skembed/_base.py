@@ -7,6 +7,7 @@ does is here, once.
 
 from __future__ import annotations
 
+import gc
 import mmap
 import sys
 from numbers import Integral, Real
@@ -236,7 +237,14 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         out = np.frombuffer(buffer, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
         starts = np.cumsum([0] + [len(c) for c in chunks[:-1]]).tolist()
         ctx = _fork_context()
-        with ctx.Pool(n_workers, initializer=_init_worker, initargs=(self, out, dtype)) as pool:
+        # Objects the workers inherit are moved out of the collector's reach, so
+        # garbage collection in a worker does not write to (and copy) their pages.
+        gc.freeze()
+        try:
+            pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(self, out, dtype))
+        finally:
+            gc.unfreeze()
+        with pool:
             for _ in pool.imap_unordered(_work, zip(starts, chunks, strict=True)):
                 pass
         return out
