@@ -165,7 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="word similarity and analogy benchmarks")
     p.add_argument("vectors", help="native vectors directory")
-    p.add_argument("--restrict-vocab", type=int, default=300_000)
+    p.add_argument(
+        "--restrict-vocab",
+        type=int,
+        default=30_000,
+        help="answer analogies among the most frequent words only (gensim's analogy "
+        "search is one question at a time; the questions use common words)",
+    )
     p.set_defaults(func=_cmd_evaluate)
     return parser
 

@@ -84,9 +84,9 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
         ``skembed convert``); a gensim
         ``KeyedVectors``; a ``{word: vector}`` mapping; or a fitted skembed
         vectorizer. Required: ``fit`` raises if it is None.
-    vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
-            default='auto'
-        Format of a vectors file; 'auto' detects it from the first bytes.
+    vectors_format : str, default='auto'
+        Format of a vectors file: 'word2vec_binary', 'word2vec_text', 'glove',
+        'fasttext_bin', or 'auto' to detect it from the first bytes.
     {pooling_params}
     {text_params}
     {common_params}
