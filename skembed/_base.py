@@ -7,9 +7,6 @@ does is here, once.
 
 from __future__ import annotations
 
-import gc
-import mmap
-import sys
 from numbers import Integral, Real
 from typing import Any
 
@@ -36,31 +33,6 @@ from ._weights import first_components, idf_weights, remove_components, sif_weig
 
 #: Documents per batch on the transform path: bounds the temporary memory.
 CHUNK_SIZE = 4096
-
-
-def _fork_context():
-    """The 'fork' multiprocessing context on Linux, else None (transform runs in-process)."""
-    import multiprocessing
-
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
-
-
-_WORKER: dict = {}
-
-
-def _init_worker(estimator, out: np.ndarray, dtype) -> None:
-    _WORKER.update(estimator=estimator, out=out, dtype=dtype)
-
-
-def _work(task: tuple[int, list]) -> int:
-    start, docs = task
-    est = _WORKER["estimator"]
-    _WORKER["out"][start : start + len(docs)] = est._finish(
-        est._transform_documents(docs), _WORKER["dtype"]
-    )
-    return len(docs)
 
 
 def seed_from_random_state(random_state: Any) -> int:
@@ -214,43 +186,12 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
             if not parts:
                 return np.zeros((0, n_features), dtype=dtype)
             return np.concatenate(parts)
-        n_workers = min(self._n_workers(), -(-n_docs // CHUNK_SIZE))
-        if n_workers > 1 and _fork_context() is not None:
-            return self._transform_in_processes(list(chunks), n_docs, dtype, n_workers)
         out = np.empty((n_docs, n_features), dtype=dtype)
         start = 0
         for docs in chunks:
             out[start : start + len(docs)] = self._finish(self._transform_documents(docs), dtype)
             start += len(docs)
         return out
-
-    def _transform_in_processes(self, chunks: list, n_docs: int, dtype, n_workers: int):
-        """Transform the chunks in forked worker processes writing into shared memory.
-
-        The workers inherit the fitted estimator through ``fork`` (nothing is
-        pickled but the documents) and write their rows straight into an output
-        array in anonymous shared memory, so no result travels back either.
-        """
-        self._prepare_transform()
-        shape = (n_docs, self.n_features_out_)
-        buffer = mmap.mmap(-1, max(1, int(np.prod(shape)) * np.dtype(dtype).itemsize))
-        out = np.frombuffer(buffer, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
-        starts = np.cumsum([0] + [len(c) for c in chunks[:-1]]).tolist()
-        ctx = _fork_context()
-        # Objects the workers inherit are moved out of the collector's reach, so
-        # garbage collection in a worker does not write to (and copy) their pages.
-        gc.freeze()
-        try:
-            pool = ctx.Pool(n_workers, initializer=_init_worker, initargs=(self, out, dtype))
-        finally:
-            gc.unfreeze()
-        with pool:
-            for _ in pool.imap_unordered(_work, zip(starts, chunks, strict=True)):
-                pass
-        return out
-
-    def _prepare_transform(self) -> None:
-        """Build lazily-made state before worker processes are forked."""
 
     def _transform_documents(self, docs: list) -> np.ndarray:
         analyzer = self.build_analyzer()

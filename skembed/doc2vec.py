@@ -317,9 +317,6 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         self.__dict__["_model_cache"] = (self.vectors_, model)
         return model
 
-    def _prepare_transform(self) -> None:
-        self._inference_model()
-
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_model_cache", None)

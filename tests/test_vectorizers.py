@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from gensim.models import FastText, Word2Vec
@@ -338,37 +336,6 @@ def test_batched_and_per_document_transform_agree(lee_corpus, oov, weighting):
     Xf = fast.fit(lee_corpus).transform(docs)
     Xs = slow.fit(lee_corpus).transform(docs)
     np.testing.assert_allclose(Xf, Xs, rtol=1e-6, atol=1e-7)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: Word2VecVectorizer(oov="random", pooling=("mean", "max"), norm="l2", **SMALL),
-        lambda: FastTextVectorizer(bucket=5000, weighting="sif", **SMALL),
-        lambda: Doc2VecVectorizer(**SMALL),
-    ],
-    ids=["word2vec", "fasttext", "doc2vec"],
-)
-def test_transform_in_worker_processes_equals_sequential(lee_corpus, monkeypatch, make):
-    import skembed._base
-
-    monkeypatch.setattr(skembed._base, "CHUNK_SIZE", 40)  # several chunks from 300 docs
-    seq = make().fit(lee_corpus)
-    expected = seq.transform(lee_corpus)
-    seq.set_params(n_jobs=2)  # same fitted state, two worker processes for transform
-    got = seq.transform(lee_corpus)
-    np.testing.assert_array_equal(got, expected)
-    assert got.shape == (len(lee_corpus), seq.n_features_out_)
-    if sys.platform.startswith("linux"):  # the rows were written by forked workers
-        import mmap
-
-        base = got
-        while getattr(base, "base", None) is not None:
-            base = base.base
-        assert isinstance(getattr(base, "obj", base), mmap.mmap)
-    # errors in a document are still raised with its index, before any worker starts
-    with pytest.raises(ValueError, match="Document 250 is None"):
-        seq.transform(lee_corpus[:250] + [None] + lee_corpus[:10])
 
 
 @pytest.mark.parametrize(
