@@ -635,8 +635,8 @@ def test_unseen_words_get_their_pretrained_vectors(data, glove):
     docs = [d.replace("brilliant", "good") for d in docs]  # "brilliant" is never seen
     params = {**FAST, "embeddings": glove}
     for mode in ("static", "non-static", "multichannel"):
-        kept = TextCNNClassifier(**params, mode=mode).fit(docs, y)
-        dropped = TextCNNClassifier(**params, mode=mode, unseen_words="unknown").fit(docs, y)
+        kept = TextCNNClassifier(**params, mode=mode, unseen_words="pretrained").fit(docs, y)
+        dropped = TextCNNClassifier(**params, mode=mode).fit(docs, y)  # unseen_words="unknown"
         assert "brilliant" not in kept.vocabulary_
         assert set(kept.pretrained_vocabulary_) == set(glove) - set(kept.vocabulary_)
         row = kept.pretrained_vocabulary_["brilliant"]
@@ -654,7 +654,7 @@ def test_unseen_words_get_their_pretrained_vectors(data, glove):
         np.testing.assert_array_equal(restored.predict_proba(new), p_kept)
     # the vector is used as an embedding row: give "brilliant" the row of "good"
     # (static mode: the same in both channels) and the two words predict the same
-    static = TextCNNClassifier(**params, mode="static").fit(docs, y)
+    static = TextCNNClassifier(**params, mode="static", unseen_words="pretrained").fit(docs, y)
     static.pretrained_vectors_ = static.pretrained_vectors_.copy()
     static.pretrained_vectors_[static.pretrained_vocabulary_["brilliant"]] = _rows(static, ["good"])
     np.testing.assert_allclose(
