@@ -47,18 +47,30 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def rss_mib() -> float:
+def _tree(root: int) -> list[int]:
+    pids, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        pids.append(pid)
+        stack += _children(pid)
+    return sorted(pids)
+
+
+def rss_mib() -> float | None:
     """Proportional set size of this process and all its descendants, MiB.
 
     PSS splits shared pages between the processes that map them, so forked
     workers sharing the parent's matrix are not counted twice, and the worker
-    processes of ``n_jobs > 1`` are included.
+    processes of ``n_jobs > 1`` are included. The processes are listed before
+    and after their PSS is read; when a worker was forked or ended in between,
+    the sample is inconsistent (the parent read unshared and the child read
+    shared counts its pages one and a half times) and None is returned.
     """
-    total, stack = 0, [os.getpid()]
-    while stack:
-        pid = stack.pop()
-        total += _pss_kib(pid)
-        stack += _children(pid)
+    root = os.getpid()
+    pids = _tree(root)
+    total = sum(_pss_kib(pid) for pid in pids)
+    if _tree(root) != pids:
+        return None
     return total / 1024
 
 
@@ -69,6 +81,7 @@ class PeakRSS:
         gc.collect()
         self.start = rss_mib()
         self.peak = self.start
+        self.discarded = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -76,13 +89,17 @@ class PeakRSS:
 
     def _run(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mib())
+            sample = rss_mib()
+            if sample is None:
+                self.discarded += 1
+            else:
+                self.peak = max(self.peak, sample)
             time.sleep(0.005)
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, rss_mib())
+        self.peak = max(self.peak, rss_mib() or 0.0)
 
     @property
     def added(self) -> float:

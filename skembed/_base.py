@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._corpus import open_corpus
+from ._parallel import can_fork, fork_rows
 from ._pooling import POOLINGS, RowSource, pool
 from ._sparse import count_matrix, count_token_stream
 from ._text import (
@@ -26,6 +27,7 @@ from ._text import (
     TEXT_PARAMS,
     batch_tokens,
     build_analyzer,
+    check_document_collection,
     iter_document_chunks,
 )
 from ._vectors import arrays_to_keyed_vectors, random_word_vectors
@@ -176,19 +178,31 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         dtype = self._check_dtype()
         n_features = self.n_features_out_
-        chunks = iter_document_chunks(raw_documents, self._text_params(), CHUNK_SIZE)
+        params = self._text_params()
         try:
             n_docs = len(raw_documents)
         except TypeError:
             n_docs = None
         if n_docs is None:
+            chunks = iter_document_chunks(raw_documents, params, CHUNK_SIZE)
             parts = [self._finish(self._transform_documents(docs), dtype) for docs in chunks]
             if not parts:
                 return np.zeros((0, n_features), dtype=dtype)
             return np.concatenate(parts)
         out = np.empty((n_docs, n_features), dtype=dtype)
+        n_workers = min(self._n_workers(), n_docs // CHUNK_SIZE)
+        if n_workers > 1 and can_fork():
+            # Worker processes each transform a contiguous slice (see _parallel).
+            check_document_collection(raw_documents)
+            docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
+
+            def rows(lo: int, hi: int):
+                for chunk in iter_document_chunks(docs[lo:hi], params, CHUNK_SIZE, start=lo):
+                    yield self._finish(self._transform_documents(chunk), dtype)
+
+            return fork_rows(rows, out, n_workers)
         start = 0
-        for docs in chunks:
+        for docs in iter_document_chunks(raw_documents, params, CHUNK_SIZE):
             out[start : start + len(docs)] = self._finish(self._transform_documents(docs), dtype)
             start += len(docs)
         return out

@@ -72,8 +72,11 @@ random_state : int, RandomState instance or None, default=None
     interleave updates in an order that depends on scheduling, so results
     vary slightly from run to run.
 n_jobs : int, default=None
-    Number of gensim worker threads for training. None means 1; -1 means
-    all processors.
+    Number of gensim worker threads for training, and of processes for
+    ``transform`` on Linux, where worker processes forked from this one each
+    transform a contiguous slice of the documents (at least 4,096 each) and
+    send their rows back; the output is the same, bit for bit. None means 1;
+    -1 means all processors.
 verbose : int, default=0
     If positive, show progress (epochs, words per second) during ``fit``.""",
     "fitted_store": """\

@@ -98,33 +98,8 @@ def _check_document(doc: Any, index: int, *, encoding: str, decode_error: str, r
     )
 
 
-def iter_documents(
-    raw_documents: Any,
-    *,
-    encoding: str = "utf-8",
-    decode_error: str = "strict",
-    raw_ok: bool = False,
-) -> Iterator[Any]:
-    """Validate a collection of documents and yield them one by one, decoded.
-
-    Accepts any iterable of documents (list, tuple, 1-D numpy object array,
-    pandas Series, generator), as ``CountVectorizer`` does, and rejects what
-    ``CountVectorizer`` rejects, with the index of the offending document.
-
-    Parameters
-    ----------
-    raw_documents : iterable
-        The documents.
-    encoding, decode_error : str
-        How ``bytes`` documents are decoded (as in ``CountVectorizer``).
-    raw_ok : bool
-        Whether documents of other types are passed through (a callable analyzer
-        receives each document as given).
-
-    Yields
-    ------
-    doc : str or object
-    """
+def check_document_collection(raw_documents: Any) -> None:
+    """Raise a ValueError unless ``raw_documents`` is a 1-D collection of documents."""
     if isinstance(raw_documents, (str, bytes)):
         raise ValueError("Iterable over raw text documents expected, string object received.")
     if hasattr(raw_documents, "columns"):  # a DataFrame iterates over column names
@@ -146,7 +121,41 @@ def iter_documents(
             "Iterable over raw text documents expected, "
             f"{type(raw_documents).__name__} object received."
         )
-    for index, doc in enumerate(raw_documents):
+
+
+def iter_documents(
+    raw_documents: Any,
+    *,
+    encoding: str = "utf-8",
+    decode_error: str = "strict",
+    raw_ok: bool = False,
+    start: int = 0,
+) -> Iterator[Any]:
+    """Validate a collection of documents and yield them one by one, decoded.
+
+    Accepts any iterable of documents (list, tuple, 1-D numpy object array,
+    pandas Series, generator), as ``CountVectorizer`` does, and rejects what
+    ``CountVectorizer`` rejects, with the index of the offending document.
+
+    Parameters
+    ----------
+    raw_documents : iterable
+        The documents.
+    encoding, decode_error : str
+        How ``bytes`` documents are decoded (as in ``CountVectorizer``).
+    raw_ok : bool
+        Whether documents of other types are passed through (a callable analyzer
+        receives each document as given).
+    start : int
+        The index of the first document, for error messages (a slice of a
+        larger collection).
+
+    Yields
+    ------
+    doc : str or object
+    """
+    check_document_collection(raw_documents)
+    for index, doc in enumerate(raw_documents, start):
         yield _check_document(
             doc, index, encoding=encoding, decode_error=decode_error, raw_ok=raw_ok
         )
@@ -180,23 +189,25 @@ def _as_tokens(tokens: Any) -> list[str]:
     return list(tokens)
 
 
-def _validated(raw_documents: Any, params: dict[str, Any]) -> Iterator[Any]:
+def _validated(raw_documents: Any, params: dict[str, Any], start: int = 0) -> Iterator[Any]:
     return iter_documents(
         raw_documents,
         encoding=params["encoding"],
         decode_error=params["decode_error"],
         raw_ok=callable(params["analyzer"]),
+        start=start,
     )
 
 
 def iter_document_chunks(
-    raw_documents: Any, params: dict[str, Any], chunk_size: int
+    raw_documents: Any, params: dict[str, Any], chunk_size: int, start: int = 0
 ) -> Iterator[list[Any]]:
     """Yield the validated, decoded documents in lists of at most ``chunk_size``.
 
-    The input is streamed: at most one chunk is held at a time.
+    The input is streamed: at most one chunk is held at a time. ``start`` is
+    the index of the first document in error messages.
     """
-    docs = _validated(raw_documents, params)
+    docs = _validated(raw_documents, params, start)
     while True:
         chunk = list(islice(docs, chunk_size))
         if not chunk:

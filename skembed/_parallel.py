@@ -1,0 +1,197 @@
+"""Row-parallel transform in forked worker processes.
+
+Tokenizing and looking words up is Python code that holds the GIL, so threads
+cannot speed ``transform`` up. Worker processes can, but only if the fitted
+state (a vocabulary of a million words, a matrix of a gigabyte) reaches them
+for free: a forked child shares the parent's memory, copy-on-write, and reads
+the documents and the vectors in place. Nothing is pickled on the way in.
+
+On the way out, each child streams the rows of its contiguous slice of the
+documents through a pipe, as raw bytes, and a thread of the parent reads them
+straight into the output array (``readv`` releases the GIL), while the parent
+computes the first slice itself. The output is an ordinary private array, peak
+memory stays at the output plus one chunk per worker, and the rows are the
+very bytes the sequential path would compute, since every row depends only on
+its own document.
+
+A child that fails sends its pickled exception through a second pipe (a trusted
+channel: it comes from our own fork), and the parent raises the exception of
+the lowest slice, which is the one the sequential path would have raised.
+Forking needs a POSIX ``fork`` that is safe with the loaded libraries, so this
+runs on Linux only; elsewhere ``transform`` stays sequential.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+__all__ = ["can_fork", "fork_rows"]
+
+
+def can_fork() -> bool:
+    """Whether :func:`fork_rows` can run here (Linux with ``os.fork``)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while len(data):
+        data = data[os.write(fd, data) :]
+
+
+def _read_into(fd: int, buffer: memoryview) -> int:
+    """Fill ``buffer`` from ``fd``; return the number of bytes read (short at EOF)."""
+    filled = 0
+    while filled < len(buffer):
+        n = os.readv(fd, [buffer[filled:]])
+        if n == 0:
+            break
+        filled += n
+    return filled
+
+
+def _read_all(fd: int) -> bytes:
+    parts = []
+    while chunk := os.read(fd, 1 << 16):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _child(
+    compute: Callable[[int, int], Iterator[np.ndarray]], lo: int, hi: int, data_fd: int, err_fd: int
+) -> None:
+    code = 0
+    try:
+        for block in compute(lo, hi):
+            _write_all(data_fd, memoryview(np.ascontiguousarray(block)).cast("B"))
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
+        code = 1
+        os.close(data_fd)  # the parent's reader sees EOF, then reads the error
+        try:
+            payload = pickle.dumps(exc)
+        except Exception:  # an exception that does not pickle
+            payload = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        try:
+            _write_all(err_fd, memoryview(payload))
+        except OSError:
+            pass
+    finally:
+        os._exit(code)
+
+
+def fork_rows(
+    compute: Callable[[int, int], Iterator[np.ndarray]],
+    out: np.ndarray,
+    n_workers: int,
+) -> np.ndarray:
+    """Fill ``out`` with the rows ``compute`` yields, slices in parallel processes.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(lo, hi)`` yields consecutive blocks of rows ``lo`` to ``hi``
+        of the output (C-contiguous, ``out.dtype``, ``out.shape[1]`` columns).
+    out : ndarray of shape (n_rows, n_features)
+        The C-contiguous output, filled in place.
+    n_workers : int
+        The number of processes, the parent included.
+
+    Returns
+    -------
+    out : ndarray
+    """
+    n_rows = out.shape[0]
+    bounds = np.linspace(0, n_rows, n_workers + 1).astype(int)
+    row_bytes = out.dtype.itemsize * out.shape[1]
+    children = []  # (pid, data_r, err_r, lo, hi)
+    # Objects that exist now are left out of the children's garbage collections,
+    # which would otherwise write to (and so copy) every page holding one.
+    gc.freeze()
+    try:
+        for k in range(1, n_workers):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            data_r, data_w = os.pipe()
+            err_r, err_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child, which never returns
+                os.close(data_r)
+                os.close(err_r)
+                for _, other_data, other_err, _, _ in children:
+                    os.close(other_data)
+                    os.close(other_err)
+                _child(compute, lo, hi, data_w, err_w)
+            os.close(data_w)
+            os.close(err_w)
+            children.append((pid, data_r, err_r, lo, hi))
+    except BaseException:
+        _reap(children, kill=True)
+        raise
+    finally:
+        gc.unfreeze()
+
+    flat = memoryview(out.reshape(-1).view(np.uint8)) if out.size else memoryview(b"")
+    received = [0] * len(children)
+
+    def receive(i: int) -> None:
+        _, data_r, _, lo, hi = children[i]
+        received[i] = _read_into(data_r, flat[lo * row_bytes : hi * row_bytes])
+
+    readers = [
+        threading.Thread(target=receive, args=(i,), daemon=True) for i in range(len(children))
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        start = 0
+        for block in compute(0, int(bounds[1])):
+            out[start : start + len(block)] = block
+            start += len(block)
+    except BaseException:
+        _reap(children, kill=True)
+        for reader in readers:
+            reader.join()
+        _close(children)
+        raise
+    for reader in readers:
+        reader.join()
+    errors = []
+    for i, (_, _, err_r, lo, hi) in enumerate(children):
+        if received[i] != (hi - lo) * row_bytes:
+            errors.append(_read_all(err_r))
+    _reap(children, kill=bool(errors))
+    _close(children)
+    if errors:
+        payload = errors[0]
+        exc = pickle.loads(payload) if payload else None  # noqa: S301 - our own child
+        if exc is None:
+            exc = RuntimeError("A transform worker process died without a message.")
+        raise exc
+    return out
+
+
+def _reap(children: list, *, kill: bool) -> None:
+    for pid, *_ in children:
+        if kill:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _close(children: list) -> None:
+    for _, data_r, err_r, _, _ in children:
+        for fd in (data_r, err_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
