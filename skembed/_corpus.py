@@ -89,11 +89,32 @@ def _write_tokens(raw_documents: Any, params: dict[str, Any], fh) -> tuple[int, 
                     "streamed training writes whitespace-separated tokens. Fit on a list "
                     "of documents instead, or change the analyzer."
                 )
-        fh.write(" ".join(tokens))
+        try:
+            fh.write(" ".join(tokens))
+        except UnicodeEncodeError:
+            raise unencodable_token_error(index, tokens) from None
         fh.write("\n")
         n_docs += 1
         n_tokens += len(tokens)
     return n_docs, n_tokens
+
+
+def unencodable_token_error(index: int, tokens: list[str]) -> ValueError:
+    """The error for a document with a token that has no UTF-8 encoding (a lone surrogate)."""
+    bad = next((t for t in tokens if not utf8_encodable(t)), None)
+    return ValueError(
+        f"Token {bad!r} of document {index} holds a lone surrogate, which has no UTF-8 "
+        "encoding, so it cannot be trained on. Clean the documents first, e.g. with "
+        "doc.encode('utf-8', 'replace').decode('utf-8')."
+    )
+
+
+def utf8_encodable(token: str) -> bool:
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -286,7 +287,10 @@ def read_npy(
             f"{path.name} has shape {tuple(file_shape)}, the manifest says "
             f"{tuple(int(n) for n in shape)}: the store was modified."
         )
-    expected = offset + int(np.prod(file_shape, dtype=np.int64)) * file_dtype.itemsize
+    if any(n < 0 for n in file_shape):
+        raise StoreError(f"{path.name} has the invalid shape {tuple(file_shape)} in its header.")
+    # math.prod of Python ints: a hostile header cannot overflow it to a small size
+    expected = offset + math.prod(file_shape) * file_dtype.itemsize
     actual = path.stat().st_size
     if actual != expected:
         raise StoreError(
@@ -337,7 +341,7 @@ def read_vocab(path: str | os.PathLike, n_words: int) -> list[str]:
     if path.suffix == ".json":
         try:
             words = json.loads(path.read_bytes())
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise StoreError(f"{path.name} is not valid JSON: {exc}") from None
         if not isinstance(words, list) or not all(type(w) is str for w in words):
             raise StoreError(f"{path.name} must hold a JSON list of strings.")
@@ -430,7 +434,7 @@ def read_manifest(root: Path, name: str, format_name: str, version: int, what: s
         )
     try:
         manifest = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise StoreError(f"The {name} of {str(root)!r} is corrupt: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != format_name:
         found = manifest.get("format") if isinstance(manifest, dict) else None
@@ -471,7 +475,7 @@ def is_native_store(path: str | os.PathLike) -> bool:
         if not manifest.is_file():
             return False
         return json.loads(manifest.read_bytes()).get("format") == FORMAT_NAME
-    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         return False
 
 
@@ -638,7 +642,9 @@ def open_vectors(
         vocab_name = check_relative(manifest["vocab_file"])
         files = manifest["files"]
         sub = manifest.get("subwords")
-    except (KeyError, TypeError, ValueError) as exc:
+        if sub is not None and not isinstance(sub, dict):
+            raise StoreError(f"The manifest's subwords entry must be an object; got {sub!r}.")
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         if isinstance(exc, StoreError):
             raise
         raise StoreError(f"The manifest of {str(root)!r} is incomplete: {exc!r}") from None
@@ -673,8 +679,10 @@ def open_vectors(
                 vectors=ngrams,
                 bucket_ids=ids,
             )
-        except (KeyError, TypeError) as exc:
-            raise StoreError(f"The manifest's subwords entry is incomplete: {exc!r}") from None
+        except StoreError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise StoreError(f"The manifest's subwords entry is invalid: {exc}") from None
         if ngrams.ndim != 2 or ngrams.shape[1] != dim:
             raise StoreError(f"ngrams.npy has shape {ngrams.shape}; expected (n, {dim}).")
     return words, vectors, subwords

@@ -38,6 +38,7 @@ def count_matrix(
     X : csr_matrix of shape (n_docs, len(vocabulary) + len(unknown))
         Token counts, with sorted indices and no duplicates.
     unknown : list of str
+        The batch's distinct unknown tokens, sorted (see :func:`_sort_unknown`).
     """
     n_vocab = len(vocabulary)
     get = vocabulary.get
@@ -58,13 +59,35 @@ def count_matrix(
         indptr.append(len(indices))
     indices_np = np.frombuffer(indices, dtype=np.int_) if len(indices) else np.zeros(0, int)
     indptr_np = np.frombuffer(indptr, dtype=np.int_)
+    indices_np, words = _sort_unknown(indices_np.copy(), unknown, n_vocab)
     data = np.ones(len(indices_np), dtype=dtype)
     X = sp.csr_matrix(
-        (data, indices_np.copy(), indptr_np.copy()),
+        (data, indices_np, indptr_np.copy()),
         shape=(len(token_lists), n_vocab + len(unknown)),
     )
     X.sum_duplicates()
-    return X, list(unknown)
+    return X, words
+
+
+def _sort_unknown(
+    ids: np.ndarray, unknown: dict[str, int], n_vocab: int
+) -> tuple[np.ndarray, list[str]]:
+    """Renumber the unknown-token columns ``n_vocab + j`` in the sorted order of their words.
+
+    Columns are numbered in order of first appearance in the batch, so the
+    order of a document's unknown words (the order in which the sparse product
+    adds their vectors, which changes float32 rounding) would depend on the
+    other documents of the batch. Sorted, it does not: a document gets the
+    same row, bit for bit, in any batch. ``ids`` is changed in place.
+    """
+    if not unknown:
+        return ids, []
+    words = sorted(unknown)
+    rank = np.empty(len(words), dtype=ids.dtype)
+    rank[[unknown[w] - n_vocab for w in words]] = np.arange(len(words), dtype=ids.dtype)
+    extra = ids >= n_vocab
+    ids[extra] = n_vocab + rank[ids[extra] - n_vocab]
+    return ids, words
 
 
 def count_token_stream(
@@ -99,9 +122,10 @@ def count_token_stream(
     starts[sep_pos] = 1
     doc_of = np.cumsum(starts)
     keep = ids >= 0
+    ids, words = _sort_unknown(ids, unknown, n_vocab)
     X = sp.csr_matrix(
         (np.ones(int(keep.sum()), dtype=dtype), (doc_of[keep], ids[keep])),
         shape=(n_docs, n_vocab + len(unknown)),
     )
     X.sum_duplicates()
-    return X, list(unknown)
+    return X, words

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,34 @@ class SubwordTable:
     vectors: np.ndarray
     bucket_ids: np.ndarray | None = None
 
+    def __post_init__(self):
+        # checked here, so a table read from any file can never index out of range
+        shape = getattr(self.vectors, "shape", ())
+        if len(shape) != 2:
+            raise ValueError(f"The n-gram vectors must be 2-D; got shape {shape}.")
+        if not (self.min_n >= 1 and self.max_n >= 0 and self.bucket >= 1):
+            raise ValueError(
+                f"Invalid n-gram settings min_n={self.min_n}, max_n={self.max_n}, "
+                f"bucket={self.bucket}: expected min_n >= 1, max_n >= 0 and bucket >= 1."
+            )
+        if self.bucket_ids is None:
+            if shape[0] != self.bucket:
+                raise ValueError(
+                    f"{shape[0]} n-gram vectors for {self.bucket} buckets: expected one per "
+                    "bucket, or bucket_ids naming the bucket of each."
+                )
+            return
+        ids = np.asarray(self.bucket_ids)
+        if ids.shape != (shape[0],) or ids.dtype.kind not in "iu":
+            raise ValueError(
+                f"bucket_ids has shape {ids.shape} and dtype {ids.dtype}; expected integers "
+                f"of shape ({shape[0]},), one per n-gram vector."
+            )
+        if len(ids) and (ids[0] < 0 or ids[-1] >= self.bucket or np.any(ids[1:] <= ids[:-1])):
+            raise ValueError(
+                f"bucket_ids must be distinct bucket numbers in [0, {self.bucket}), sorted."
+            )
+
     def word_vectors(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of ``words`` as the mean of their known n-gram vectors.
 
@@ -60,6 +90,12 @@ class SubwordTable:
         out = np.zeros((len(words), dim), dtype=np.float32)
         found = np.zeros(len(words), dtype=bool)
         for i, word in enumerate(words):
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError:
+                # fastText hashes UTF-8 bytes; a lone surrogate (e.g. from a
+                # surrogateescape-decoded file name) has none: hash U+FFFD instead
+                word = word.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
             hashes = np.asarray(
                 ft_ngram_hashes(word, self.min_n, self.max_n, self.bucket), dtype=np.int64
             )
@@ -95,8 +131,22 @@ def random_word_vectors(words: list[str], dim: int, seed: int, dtype=np.float32)
 def _open_head(path: Path, n: int = 1 << 16) -> bytes:
     from gensim import utils
 
-    with utils.open(str(path), "rb") as fh:
-        return fh.read(n)
+    try:
+        with utils.open(str(path), "rb") as fh:
+            return fh.read(n)
+    except Exception as exc:
+        if not _is_decompression_error(exc):
+            raise
+        raise ValueError(f"Could not decompress the vectors file {str(path)!r}: {exc}") from None
+
+
+def _is_decompression_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says a compressed stream is corrupt (not that a file is missing)."""
+    import lzma
+
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return False
+    return isinstance(exc, (OSError, EOFError, zlib.error, lzma.LZMAError))
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -119,11 +169,14 @@ def detect_format(path: str | os.PathLike) -> str:
         line = rest.split(b"\n", 1)[0] if b"\n" in rest else rest
         try:
             parts = line.decode("utf-8").rstrip().split(" ")
-            [float(x) for x in parts[-dim:]]
-            if len(parts) >= dim + 1:
-                return "word2vec_text"
-        except (UnicodeDecodeError, ValueError):
-            pass
+        except UnicodeDecodeError:
+            return "word2vec_binary"
+        if len(parts) >= dim + 1 and _all_floats(parts[-dim:]):
+            return "word2vec_text"
+        if _text_rows(rest):
+            # text rows of another width than the header's: read as text, so that the
+            # row check names the line (the raw floats of binary rows never read so)
+            return "word2vec_text"
         return "word2vec_binary"
     try:
         parts = first.decode("utf-8").rstrip().split(" ")
@@ -141,8 +194,102 @@ def detect_format(path: str | os.PathLike) -> str:
     return "glove"
 
 
+def _text_rows(data: bytes, n: int = 20) -> bool:
+    """Whether the first (up to ``n``) complete lines of ``data`` are each a word and numbers."""
+    lines = data.split(b"\n")[:-1][:n]
+    if not lines:
+        return False
+    for line in lines:
+        try:
+            parts = line.decode("utf-8").rstrip().split(" ")
+        except UnicodeDecodeError:
+            return False
+        if len(parts) < 2 or not _all_floats(parts[1:]):
+            return False
+    return True
+
+
+def _all_floats(fields: list[str]) -> bool:
+    try:
+        [float(x) for x in fields]
+    except ValueError:
+        return False
+    return True
+
+
 #: Sanity bound on a header's dimension: no real embedding is this wide.
 MAX_DIM = 100_000
+
+#: Suffixes gensim's reader (smart_open) decompresses on the fly.
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".lz4", ".zst")
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_text_rows(path: Path, fmt: str) -> None:
+    """Check that every row of a text vectors file has the same number of values.
+
+    gensim assigns each parsed row into a preallocated matrix row, so a row
+    holding a single value is silently broadcast to the whole row, and other
+    wrong lengths fail with a numpy message that names no line. This pass
+    counts the values of each row (the spaces of the right-stripped line, the
+    way gensim splits it) without parsing them. For ``word2vec_text`` it also
+    checks the number of rows against the header.
+    """
+    try:
+        _check_text_rows(path, fmt)
+    except Exception as exc:
+        if not _is_decompression_error(exc):
+            raise
+        raise ValueError(f"Could not decompress the vectors file {str(path)!r}: {exc}") from None
+
+
+def _check_text_rows(path: Path, fmt: str) -> None:
+    from gensim import utils
+
+    with utils.open(str(path), "rb") as fh:
+        n_words = None
+        if fmt == "word2vec_text":
+            header = fh.readline().split()
+            n_words, dim, what = int(header[0]), int(header[1]), "its header says"
+            first_line = 2
+        else:
+            dim, what, first_line = None, "its first line has", 1
+        n_rows = 0
+        for line_no, line in enumerate(fh, start=first_line):
+            if n_words is not None and n_rows == n_words:
+                if line.strip():
+                    raise ValueError(
+                        f"Malformed {fmt} vectors file {str(path)!r}: it holds more rows than "
+                        f"the {n_words:,} its header says (line {line_no} is one more): the "
+                        "header is wrong."
+                    )
+                continue
+            n_values = line.rstrip().count(b" ")
+            if dim is None:
+                if n_values == 0:
+                    raise ValueError(
+                        f"Malformed {fmt} vectors file {str(path)!r}: line {line_no} has no "
+                        "values; expected a word and its vector."
+                    )
+                dim = n_values
+            if n_values != dim:
+                raise ValueError(
+                    f"Malformed {fmt} vectors file {str(path)!r}: line {line_no} has {n_values} "
+                    f"values; expected {dim} ({what} dimension {dim})."
+                )
+            n_rows += 1
+        if n_words is not None and n_rows < n_words:
+            raise ValueError(
+                f"Malformed {fmt} vectors file {str(path)!r}: it holds {n_rows:,} rows, but its "
+                f"header promises {n_words:,}: the file is truncated or its header is wrong."
+            )
 
 
 def check_header_against_size(path: Path, *, binary: bool) -> tuple[int, int]:
@@ -160,13 +307,29 @@ def check_header_against_size(path: Path, *, binary: bool) -> tuple[int, int]:
     """
     head = _open_head(path, 4096)
     first = head.split(b"\n", 1)[0].split()
+    if len(first) != 2 or not all(f.isdigit() for f in first):
+        shown = head.split(b"\n", 1)[0][:80]
+        raise ValueError(
+            f"The first line of {str(path)!r} is not a word2vec header 'n_words dim': got "
+            f"{shown!r}. Check vectors_format ('glove' files have no header)."
+        )
     n_words, dim = int(first[0]), int(first[1])
     if n_words <= 0 or not 0 < dim <= MAX_DIM:
         raise ValueError(
             f"The header of {str(path)!r} says {n_words} words of dimension {dim}; expected "
             f"at least 1 word and a dimension between 1 and {MAX_DIM}."
         )
-    if path.suffix in (".gz", ".bz2"):
+    if path.suffix in COMPRESSED_SUFFIXES:
+        # the decompressed size is unknown without reading it all: refuse at least a
+        # matrix that could never fit in memory (gensim allocates it before reading)
+        needed = n_words * dim * 4
+        memory = _physical_memory()
+        if memory is not None and needed > memory:
+            raise ValueError(
+                f"The header of {str(path)!r} promises {n_words:,} vectors of dimension "
+                f"{dim}, a {needed:,}-byte matrix, more than this machine's {memory:,} bytes "
+                "of memory: the header is wrong (or the file far too large to load)."
+            )
         return n_words, dim
     row = 4 * dim + 2 if binary else 2 * dim + 1
     needed = len(head.split(b"\n", 1)[0]) + 1 + n_words * row
@@ -206,9 +369,24 @@ def load_vectors_file(
         raise FileNotFoundError(f"Vectors file not found: {str(path)!r}")
     if path.is_dir():
         raise ValueError(f"Expected a vectors file, got the directory {str(path)!r}.")
+    if not _open_head(path, 1):
+        raise ValueError(f"The vectors file {str(path)!r} is empty.")
     fmt = detect_format(path) if vectors_format == "auto" else vectors_format
+    if fmt == "fasttext_bin" and path.suffix in COMPRESSED_SUFFIXES:
+        # gensim reads a .bin's matrices with np.fromfile, which reads a compressed
+        # file's raw bytes: decompress to a temporary file first
+        with _decompressed(path) as plain:
+            try:
+                return load_vectors_file(plain, fmt)
+            except ValueError as exc:  # name the file the user gave
+                message = str(exc).replace(repr(str(plain)), repr(str(path)))
+                raise ValueError(message) from None
     if fmt in ("word2vec_binary", "word2vec_text"):
         check_header_against_size(path, binary=fmt == "word2vec_binary")
+    if fmt in ("word2vec_text", "glove"):
+        check_text_rows(path, fmt)
+    if fmt == "fasttext_bin":
+        check_fasttext_bin(path)
     try:
         if fmt == "fasttext_bin":
             from gensim.models.fasttext import load_facebook_vectors
@@ -221,9 +399,140 @@ def load_vectors_file(
                 no_header=fmt == "glove",
                 unicode_errors="strict",
             )
-    except (ValueError, EOFError, UnicodeDecodeError, IndexError, AssertionError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"Malformed {fmt} vectors file {str(path)!r}: a word is not valid UTF-8 ({exc}). "
+            "Words are read as UTF-8, strictly; convert the file to UTF-8 first."
+        ) from None
+    except (ValueError, EOFError, IndexError, AssertionError) as exc:
         raise ValueError(f"Malformed {fmt} vectors file {str(path)!r}: {exc}") from None
+    except Exception as exc:
+        if not _is_decompression_error(exc):
+            raise
+        raise ValueError(f"Could not decompress the vectors file {str(path)!r}: {exc}") from None
+    if fmt != "fasttext_bin" and len(kv.key_to_index) < len(kv.index_to_key):
+        # gensim skips a duplicated word of a binary file but keeps its preallocated
+        # row, under the key None, at the end: drop those rows
+        n = len(kv.key_to_index)
+        kv.index_to_key, kv.vectors = kv.index_to_key[:n], kv.vectors[:n]
     return keyed_vectors_to_arrays(kv)
+
+
+@contextmanager
+def _decompressed(path: Path) -> Iterator[Path]:
+    """A temporary, decompressed copy of ``path`` (removed afterwards)."""
+    import shutil
+    import tempfile
+
+    from gensim import utils
+
+    fd, name = tempfile.mkstemp(prefix="skembed-", suffix=".bin")
+    try:
+        with os.fdopen(fd, "wb") as out, utils.open(str(path), "rb") as src:
+            try:
+                shutil.copyfileobj(src, out, 1 << 20)
+            except Exception as exc:
+                if not _is_decompression_error(exc):
+                    raise
+                raise ValueError(
+                    f"Could not decompress the vectors file {str(path)!r}: {exc}"
+                ) from None
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def check_fasttext_bin(path: Path) -> None:
+    """Walk the header and vocabulary of a fastText ``.bin`` model, checking sizes.
+
+    gensim's reader loops forever on a vocabulary cut short (it reads one byte
+    at a time until a NUL that never comes), fails with a ``struct.error`` on a
+    header cut short, and allocates the n-gram matrix its header asks for
+    before reading it. This walks the same fields, the way gensim reads them,
+    over a memory map of the file (the words are found with ``find``, not read
+    byte by byte), and checks that every part the header promises is in the
+    file before gensim allocates anything.
+    """
+    import mmap
+    import struct
+
+    name = str(path)
+    size = path.stat().st_size
+
+    def truncated(what: str, needed: int) -> ValueError:
+        return ValueError(
+            f"The fastText model {name!r} is truncated or damaged: {what} needs at least "
+            f"{needed:,} bytes, the file has {size:,}."
+        )
+
+    if size < 8:
+        raise truncated("the magic number and version", 8)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        pos = 0
+
+        def unpack(fmt: str, what: str) -> tuple:
+            nonlocal pos
+            n = struct.calcsize(fmt)
+            if pos + n > size:
+                raise truncated(what, pos + n)
+            values = struct.unpack_from(fmt, mm, pos)
+            pos += n
+            return values
+
+        magic, _ = unpack("@2i", "the magic number")
+        new_format = magic == _FASTTEXT_MAGIC
+        if new_format:
+            params = unpack("@12i1d", "the header")
+            dim, bucket = params[0], params[8]
+        else:  # fastText before 2017: no magic number, the header starts with dim
+            params = unpack("@10i1d", "the header")
+            dim, bucket = magic, params[6]
+        if not 0 < dim <= MAX_DIM or bucket < 0:
+            raise ValueError(
+                f"The header of the fastText model {name!r} says dimension {dim} and {bucket} "
+                f"buckets; expected a dimension between 1 and {MAX_DIM} and buckets >= 0: the "
+                "file is damaged or not a fastText .bin model."
+            )
+        vocab_size, nwords, nlabels = unpack("@3i", "the vocabulary header")
+        if nlabels > 0:
+            raise ValueError(
+                f"{name!r} is a supervised fastText model (a classifier with {nlabels} labels); "
+                "only unsupervised models, which hold word vectors, can be loaded."
+            )
+        unpack("@q", "the vocabulary header")
+        prune = unpack("@q", "the vocabulary header")[0] if new_format else 0
+        if not 0 <= nwords <= vocab_size:
+            raise ValueError(
+                f"The fastText model {name!r} says {nwords} words in a vocabulary of "
+                f"{vocab_size}: the file is damaged."
+            )
+        entry = 10  # the shortest entry: an empty word, its NUL, a count and a type byte
+        if pos + vocab_size * entry > size:
+            raise truncated(f"a vocabulary of {vocab_size:,} words", pos + vocab_size * entry)
+        for i in range(vocab_size):
+            end = mm.find(b"\0", pos)
+            if end < 0 or end + 1 + 9 > size:
+                raise truncated(f"word {i} of the {vocab_size:,} of the vocabulary", size + 1)
+            pos = end + 1 + 9
+        if prune > 0:
+            pos += 8 * prune
+        if new_format:
+            (quantized,) = unpack("@?", "the matrix header")
+            if quantized:
+                raise ValueError(
+                    f"{name!r} is a quantized fastText model (.ftz); only full .bin models "
+                    "can be loaded."
+                )
+        n_rows, n_cols = unpack("@2q", "the matrix header")
+        if n_cols != dim or n_rows != nwords + bucket:
+            raise ValueError(
+                f"The fastText model {name!r} has a matrix of shape ({n_rows}, {n_cols}); its "
+                f"header says ({nwords + bucket}, {dim}) ({nwords} words + {bucket} buckets, "
+                f"dimension {dim}): the file is damaged."
+            )
+        needed = pos + n_rows * n_cols * 4
+        if needed > size:
+            raise truncated(f"a matrix of {n_rows:,} x {n_cols} float32 values", needed)
 
 
 def keyed_vectors_to_arrays(kv: Any) -> tuple[list[str], np.ndarray, SubwordTable | None]:

@@ -52,6 +52,12 @@ def first_components(X: np.ndarray, n_components: int) -> np.ndarray:
 
 
 def remove_components(X: np.ndarray, components: np.ndarray) -> np.ndarray:
-    """Project the ``components`` out of every row of ``X`` (in place)."""
-    X -= (X @ components.T) @ components
+    """Project the ``components`` out of every row of ``X`` (in place).
+
+    Row by row with elementwise products and per-row sums, not a matrix
+    product: BLAS picks its kernel (and so its float rounding) by the number of
+    rows, which would make a document's row depend on the size of its batch.
+    """
+    for component in components:
+        X -= (X * component).sum(axis=1, keepdims=True) * component
     return X

@@ -508,7 +508,7 @@ def _is_saved_estimator(path: Path) -> bool:
     try:
         doc = json.loads((path / ESTIMATOR_FILE).read_bytes())
         return isinstance(doc, dict) and doc.get("format") == FORMAT_NAME
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return False
 
 
@@ -623,7 +623,7 @@ class _Loader:
                 return
             raise StoreError(f"Unexpected value {node!r} in {ESTIMATOR_FILE}.")
         kind = node.get("$type")
-        if kind not in _NODE_TYPES:
+        if not isinstance(kind, str) or kind not in _NODE_TYPES:
             raise StoreError(f"Unknown node type {kind!r} in {ESTIMATOR_FILE}.")
         if kind == "estimator":
             _resolve(node.get("class"))
@@ -730,7 +730,14 @@ class _Loader:
         import torch
 
         path = self._file(node["file"])
-        return torch.load(path, map_location="cpu", weights_only=True, mmap=self.mmap)
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=self.mmap)
+        except Exception as exc:  # any failure of the reader means a bad file
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise StoreError(
+                f"Refusing to load {node['file']}: torch could not read it as plain tensors "
+                f"(weights_only=True): {first_line}"
+            ) from None
 
     def _subword_table(self, node: dict) -> SubwordTable:
         return SubwordTable(
@@ -857,7 +864,12 @@ def load(path: str | os.PathLike, *, mmap: bool = True, verify: str = "size") ->
         loader.check(doc.get("estimator"))
     except RecursionError:
         raise StoreError(f"{ESTIMATOR_FILE} is nested too deeply.") from None
-    saved = doc.get("versions") or {}
+    except StoreError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoreError(f"{ESTIMATOR_FILE} of {str(root)!r} is malformed: {exc!r}") from None
+    saved = doc.get("versions")
+    saved = saved if isinstance(saved, dict) else {}
     current = _versions()
     changed = {k: (saved.get(k), v) for k, v in current.items() if saved.get(k) not in (None, v)}
     if changed and any(k != "numpy" for k in changed):

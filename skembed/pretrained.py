@@ -32,8 +32,10 @@ def resolve_vectors(
         Format of a file (see :func:`skembed._vectors.load_vectors_file`).
     """
     if isinstance(vectors, (str, os.PathLike)):
-        if is_native_store(vectors):
-            return open_vectors(vectors)  # memory-mapped: opens in a fraction of a second
+        if is_native_store(vectors) or os.path.isfile(os.path.join(vectors, "manifest.json")):
+            # memory-mapped: opens in a fraction of a second (and a damaged manifest
+            # gets open_vectors' precise error, not "expected a file")
+            return open_vectors(vectors)
         return load_vectors_file(vectors, vectors_format)
     if hasattr(vectors, "index_to_key") and hasattr(vectors, "vectors"):
         return keyed_vectors_to_arrays(vectors)

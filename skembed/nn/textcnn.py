@@ -159,7 +159,10 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
     framed by ``max(filter_sizes) - 1`` padding rows on both sides, so each
     word, the first and the last included, is seen by every position of every
     filter; a document is only ever convolved with its own frame, so its
-    prediction does not depend on the other documents of a batch.
+    prediction does not depend on the other documents of a batch (up to
+    float32 rounding: torch's convolution and matrix-product kernels round
+    differently for different batch shapes, so a document's probabilities in
+    a batch and alone agree to about 1e-6, not bit for bit).
 
     Parameters
     ----------
