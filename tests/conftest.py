@@ -43,3 +43,14 @@ def glove_subset(glove_full, lee_corpus):
     words, matrix = glove_full
     n = 20_000
     return words[:n], np.asarray(matrix[:n], dtype=np.float32)
+
+
+@pytest.fixture(scope="session")
+def glove_kv(glove_subset):
+    """The GloVe subset as a gensim KeyedVectors (shared: tests must not modify it)."""
+    from gensim.models import KeyedVectors
+
+    words, matrix = glove_subset
+    kv = KeyedVectors(matrix.shape[1])
+    kv.add_vectors(words, matrix)
+    return kv

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from gensim.models import KeyedVectors
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -28,14 +27,6 @@ def labelled(lee_corpus):
     """Lee articles labelled by topic: does the article mention fire (bushfires) or not."""
     y = np.array([int("fire" in d.lower()) for d in lee_corpus])
     return lee_corpus, y
-
-
-@pytest.fixture(scope="module")
-def glove_kv(glove_subset):
-    words, matrix = glove_subset
-    kv = KeyedVectors(50)
-    kv.add_vectors(words, matrix)
-    return kv
 
 
 @pytest.mark.parametrize(

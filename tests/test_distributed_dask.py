@@ -17,7 +17,6 @@ import dask.array as da  # noqa: E402
 import dask.bag as db  # noqa: E402
 import dask.dataframe as dd  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
-from gensim.models import KeyedVectors  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
@@ -98,14 +97,6 @@ def client():
 def docs(lee_corpus) -> list[str]:
     """120 Lee articles (the last 60 unseen in fit) and a document with no token."""
     return [*lee_corpus[:120], ""]
-
-
-@pytest.fixture(scope="module")
-def glove_kv(glove_subset):
-    words, matrix = glove_subset
-    kv = KeyedVectors(matrix.shape[1])
-    kv.add_vectors(words, matrix)
-    return kv
 
 
 @pytest.fixture(scope="module")

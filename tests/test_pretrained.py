@@ -18,14 +18,6 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def glove_kv(glove_subset):
-    words, matrix = glove_subset
-    kv = KeyedVectors(matrix.shape[1])
-    kv.add_vectors(words, matrix)
-    return kv
-
-
-@pytest.fixture(scope="module")
 def glove_files(glove_kv, tmp_path_factory):
     """GloVe written as word2vec binary, word2vec text, GloVe text and fastText .vec."""
     d = tmp_path_factory.mktemp("glove")
