@@ -415,7 +415,11 @@ def load_vectors_file(
         # row, under the key None, at the end: drop those rows
         n = len(kv.key_to_index)
         kv.index_to_key, kv.vectors = kv.index_to_key[:n], kv.vectors[:n]
-    return keyed_vectors_to_arrays(kv)
+    words, vectors, subwords = keyed_vectors_to_arrays(kv)
+    if fmt == "glove" and words and words[0].startswith("\ufeff"):
+        # a UTF-8 byte-order mark (editors on Windows write one) is not part of the word
+        words[0] = words[0][1:]
+    return words, vectors, subwords
 
 
 @contextmanager

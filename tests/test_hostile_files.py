@@ -354,6 +354,15 @@ def test_duplicated_word_in_binary_file(tmp_path):
     np.testing.assert_array_equal(vec.transform(["cat"]), [[1, 2]])
 
 
+def test_byte_order_mark_of_a_glove_file_is_not_part_of_the_first_word(tmp_path):
+    """Editors on Windows start UTF-8 files with a BOM; GloVe files have no header to absorb it."""
+    path = tmp_path / "glove.txt"
+    path.write_bytes("\ufeffthe 1 2\ncat 3 4\n".encode())
+    vec = MeanEmbeddingVectorizer(path).fit(["the cat"])
+    assert vec.vocabulary_ == {"the": 0, "cat": 1}
+    np.testing.assert_array_equal(vec.transform(["the"]), [[1, 2]])
+
+
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
 @pytest.mark.parametrize("suffix", ["", ".gz", ".bz2"], ids=["plain", "gz", "bz2"])
 def test_lying_header_is_refused_before_allocating(tmp_path, binary, suffix):
