@@ -7,8 +7,6 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from . import _gensim
-from ._corpus import unencodable_token_error, utf8_encodable
 from ._docstrings import fill_doc
 from ._vectors import SubwordTable
 from .word2vec import Word2VecVectorizer
@@ -195,19 +193,7 @@ class FastTextVectorizer(Word2VecVectorizer):
         kwargs = self._gensim_kwargs()
         kwargs.update(min_n=self.min_n, max_n=self.max_n, bucket=self.bucket)
         model = FastText(**kwargs)
-        try:
-            _gensim.train(
-                model,
-                corpus.gensim_input(),
-                name=type(self).__name__,
-                verbose=self.verbose,
-                min_count=self.min_count,
-            )
-        except UnicodeEncodeError:  # gensim hashes the UTF-8 bytes of every word
-            for index, tokens in enumerate(getattr(corpus, "tokens", [])):
-                if not all(map(utf8_encodable, tokens)):
-                    raise unencodable_token_error(index, tokens) from None
-            raise
+        self._train(model, corpus)
         kv = model.wv
         self._store_from_keyed_vectors(kv)
         if kv.bucket and self.max_n >= self.min_n:

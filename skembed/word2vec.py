@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval
 
 from . import _gensim
 from ._base import _PooledEmbeddingVectorizer
+from ._corpus import unencodable_token_error, utf8_encodable
 from ._docstrings import fill_doc
 
 #: gensim's word2vec hyper-parameters, shared with FastText.
@@ -210,14 +211,24 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
         from gensim.models import Word2Vec
 
         model = Word2Vec(**self._gensim_kwargs())
-        _gensim.train(
-            model,
-            corpus.gensim_input(),
-            name=type(self).__name__,
-            verbose=self.verbose,
-            min_count=self.min_count,
-        )
+        self._train(model, corpus)
         self._store_from_keyed_vectors(model.wv)
+
+    def _train(self, model, corpus) -> None:
+        """Train the gensim ``model`` on ``corpus``, naming a document gensim cannot encode."""
+        try:
+            _gensim.train(
+                model,
+                corpus.gensim_input(),
+                name=type(self).__name__,
+                verbose=self.verbose,
+                min_count=self.min_count,
+            )
+        except UnicodeEncodeError:  # fastText hashes the UTF-8 bytes of every word
+            for index, tokens in enumerate(getattr(corpus, "tokens", [])):
+                if not all(map(utf8_encodable, tokens)):
+                    raise unencodable_token_error(index, tokens) from None
+            raise
 
     def _store_from_keyed_vectors(self, kv) -> None:
         self.vocabulary_ = dict(kv.key_to_index)
