@@ -7,6 +7,7 @@ does is here, once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
 
@@ -178,14 +179,12 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         dtype = self._check_dtype()
         n_features = self.n_features_out_
-        params = self._text_params()
         try:
             n_docs = len(raw_documents)
         except TypeError:
             n_docs = None
         if n_docs is None:
-            chunks = iter_document_chunks(raw_documents, params, CHUNK_SIZE)
-            parts = [self._finish(self._transform_documents(docs), dtype) for docs in chunks]
+            parts = list(self._row_blocks(raw_documents, dtype))
             if not parts:
                 return np.zeros((0, n_features), dtype=dtype)
             return np.concatenate(parts)
@@ -195,17 +194,23 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
             # Worker processes each transform a contiguous slice (see _parallel).
             check_document_collection(raw_documents)
             docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
-
-            def rows(lo: int, hi: int):
-                for chunk in iter_document_chunks(docs[lo:hi], params, CHUNK_SIZE, start=lo):
-                    yield self._finish(self._transform_documents(chunk), dtype)
-
-            return fork_rows(rows, out, n_workers)
+            return fork_rows(
+                lambda lo, hi: self._row_blocks(docs[lo:hi], dtype, start=lo), out, n_workers
+            )
         start = 0
-        for docs in iter_document_chunks(raw_documents, params, CHUNK_SIZE):
-            out[start : start + len(docs)] = self._finish(self._transform_documents(docs), dtype)
-            start += len(docs)
+        for block in self._row_blocks(raw_documents, dtype):
+            out[start : start + len(block)] = block
+            start += len(block)
         return out
+
+    def _row_blocks(self, raw_documents, dtype: np.dtype, start: int = 0) -> Iterator[np.ndarray]:
+        """The output rows of ``raw_documents``, a block per chunk of documents.
+
+        ``start`` is the index of the first document in error messages.
+        """
+        params = self._text_params()
+        for docs in iter_document_chunks(raw_documents, params, CHUNK_SIZE, start=start):
+            yield self._finish(self._transform_documents(docs), dtype)
 
     def _transform_documents(self, docs: list) -> np.ndarray:
         analyzer = self.build_analyzer()
