@@ -49,6 +49,15 @@ from skembed._native import StoreError
 from skembed.persistence import load, save
 
 DOCS = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 4
+#: The smallest TextCNN that trains: these tests are about files, not accuracy.
+TINY_CNN = {
+    "embedding_dim": 4,
+    "n_filters": 2,
+    "filter_sizes": (2,),
+    "max_epochs": 1,
+    "validation_fraction": None,
+    "random_state": 0,
+}
 
 
 class Payload:
@@ -106,16 +115,7 @@ def _textcnn(path, tmp_path):
     pytest.importorskip("skorch")
     from skembed import TextCNNClassifier
 
-    TextCNNClassifier(
-        embeddings=path,
-        mode="static",
-        embedding_dim=4,
-        n_filters=2,
-        filter_sizes=(2,),
-        max_epochs=1,
-        validation_fraction=None,
-        random_state=0,
-    ).fit(DOCS, [0, 1, 0] * 4)
+    TextCNNClassifier(embeddings=path, mode="static", **TINY_CNN).fit(DOCS, [0, 1, 0] * 4)
 
 
 FILE_ENTRY_POINTS = {"MeanEmbeddingVectorizer": _mean_embedding, "convert_vectors": _convert}
@@ -626,14 +626,7 @@ def saved_models(tmp_path_factory, lee_corpus):
     if _has_torch():
         from skembed import TextCNNClassifier
 
-        clf = TextCNNClassifier(
-            embedding_dim=4,
-            n_filters=2,
-            filter_sizes=(2,),
-            max_epochs=1,
-            validation_fraction=None,
-            random_state=0,
-        ).fit(docs, [0, 1] * 20)
+        clf = TextCNNClassifier(**TINY_CNN).fit(docs, [0, 1] * 20)
         models["textcnn"] = save(clf, root / "textcnn")
     return models
 
