@@ -29,6 +29,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import socket
 import sys
 import threading
@@ -187,7 +188,7 @@ def _reap(children: list, *, kill: bool) -> None:
     for pid, *_ in children:
         if kill:
             try:
-                os.kill(pid, 9)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         try:
