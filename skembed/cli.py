@@ -12,10 +12,50 @@ Errors are one line on stderr and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
 MODELS = ("word2vec", "fasttext", "doc2vec")
+
+#: The option of ``skembed train`` that sets each estimator parameter.
+TRAIN_OPTIONS = {
+    "vector_size": "--vector-size",
+    "window": "--window",
+    "min_count": "--min-count",
+    "epochs": "--epochs",
+    "negative": "--negative",
+    "hs": "--hs",
+    "sg": "--sg",
+    "dm": "--sg",
+    "bucket": "--bucket",
+    "min_n": "--min-n",
+    "max_n": "--max-n",
+    "n_jobs": "--n-jobs",
+    "random_state": "--seed",
+}
+
+
+class UsageError(ValueError):
+    """An option value the command cannot use (exit status 2, like argparse's own errors)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line (the usage itself is in ``--help``)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -30,15 +70,16 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence]) -> None:
         print("| " + " | ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
-def _cmd_train(args: argparse.Namespace) -> None:
-    from pathlib import Path
+def _train_estimator(args: argparse.Namespace):
+    """The estimator ``skembed train`` fits, its parameters validated as ``fit`` would.
 
+    Raises
+    ------
+    UsageError
+        If an option has a value the estimator refuses (the error names the option).
+    """
     from . import Doc2VecVectorizer, FastTextVectorizer, Word2VecVectorizer
-    from ._native import save_vectors
 
-    corpus = Path(args.corpus)
-    if not corpus.is_file():
-        raise FileNotFoundError(f"corpus file not found: {str(corpus)!r}")
     cls = {
         "word2vec": Word2VecVectorizer,
         "fasttext": FastTextVectorizer,
@@ -61,15 +102,55 @@ def _cmd_train(args: argparse.Namespace) -> None:
     else:
         params["sg"] = args.sg
     if args.model == "fasttext":
-        params["bucket"] = args.bucket
+        # the store keeps the n-gram vectors when there are any; oov only matters to
+        # transform, so bucket=0 or max_n < min_n simply trains word vectors only
+        params.update(bucket=args.bucket, min_n=args.min_n, max_n=args.max_n, oov="ignore")
     vec = cls(**params)
+    try:
+        vec._validate_params()  # the checks fit starts with, before the corpus is read
+        vec._validate_extra_params()
+    except ValueError as exc:
+        named = re.match(r"The '(\w+)' parameter", str(exc))
+        option = TRAIN_OPTIONS.get(named.group(1)) if named else None
+        raise UsageError(f"argument {option}: {exc}" if option else str(exc)) from None
+    return vec
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse an output path that ``save_vectors`` would refuse, before training."""
+    from pathlib import Path
+
+    from ._native import _replaceable_store
+
+    out = Path(args.out)
+    if not (out.exists() or out.is_symlink()):
+        return
+    if not args.overwrite:
+        raise FileExistsError(f"{str(out)!r} already exists; pass --overwrite to replace it.")
+    if not out.is_dir() or out.is_symlink() or not _replaceable_store(out):
+        raise FileExistsError(
+            f"Refusing to replace {str(out)!r}: it is not an empty directory or a skembed "
+            "vectors store. Remove it yourself or choose another --out."
+        )
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ._native import save_vectors
+
+    vec = _train_estimator(args)
+    corpus = Path(args.corpus)
+    if not corpus.is_file():
+        raise FileNotFoundError(f"corpus file not found: {str(corpus)!r}")
+    _check_out(args)
     with open(corpus, encoding="utf-8", errors="replace") as fh:
         vec.fit(fh)  # streamed: read once, never held in memory
     words = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-    out = save_vectors(
-        args.out, words, vec.vectors_, getattr(vec, "subwords_", None), overwrite=args.overwrite
-    )
-    print(f"{len(words):,} words x {vec.vectors_.shape[1]} written to {out}")
+    subwords = getattr(vec, "subwords_", None)
+    out = save_vectors(args.out, words, vec.vectors_, subwords, overwrite=args.overwrite)
+    note = " (no n-gram vectors)" if args.model == "fasttext" and subwords is None else ""
+    print(f"{len(words):,} words x {vec.vectors_.shape[1]}{note} written to {out}")
 
 
 def _cmd_convert(args: argparse.Namespace) -> None:
@@ -201,7 +282,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="skembed", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="skembed", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train word vectors on a text file (one document per line)")
@@ -221,7 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--negative", type=int, default=5)
     p.add_argument("--hs", type=int, choices=(0, 1), default=0)
-    p.add_argument("--bucket", type=int, default=2_000_000, help="fastText hash buckets")
+    p.add_argument(
+        "--bucket", type=int, default=2_000_000, help="fastText hash buckets (0: no n-grams)"
+    )
+    p.add_argument("--min-n", type=int, default=3, help="fastText: shortest n-gram")
+    p.add_argument(
+        "--max-n", type=int, default=6, help="fastText: longest n-gram (< --min-n: no n-grams)"
+    )
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep-case", action="store_true", help="do not lowercase")
@@ -243,14 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("similar", help="nearest words by cosine similarity")
     p.add_argument("vectors", help="native vectors directory")
     p.add_argument("word")
-    p.add_argument("--topn", type=int, default=10)
+    p.add_argument("--topn", type=_positive_int, default=10)
     p.set_defaults(func=_cmd_similar)
 
     p = sub.add_parser("evaluate", help="word similarity and analogy benchmarks")
     p.add_argument("vectors", help="native vectors directory")
     p.add_argument(
         "--restrict-vocab",
-        type=int,
+        type=_positive_int,
         default=30_000,
         help="answer analogies among the most frequent words only (gensim's analogy "
         "search is one question at a time; the questions use common words)",
@@ -277,7 +364,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skembed: interrupted", file=sys.stderr)
         return 130
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except UsageError as exc:
+        prog = f"skembed {args.command}"
+        print(f"{prog}: error: {exc} (see {prog} --help)", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        detail = f": {exc}" if str(exc) else ""
+        print(f"skembed {args.command}: error: out of memory{detail}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"skembed {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
@@ -13,6 +13,9 @@ from ._base import _BaseEmbeddingVectorizer, seed_from_random_state
 from ._docstrings import fill_doc
 from ._vectors import stable_hash
 from .word2vec import check_objective
+
+#: The padding word gensim adds to the vocabulary of a ``dm_concat`` model.
+NULL_WORD = "\0"
 
 # gensim's inference reads and advances ``model.random``: one inference at a time.
 _INFERENCE_LOCK = threading.Lock()
@@ -62,6 +65,26 @@ def infer_vector(
             train_document_dm(model, words, [0], alpha, work, neu1, **kwargs)
         alpha -= alpha_delta
     return vec[0]
+
+
+def _reorder_vocabulary(model, words: list[str]) -> None:
+    """Put the vocabulary of a gensim ``model`` in the order ``words``.
+
+    The per-word attributes (counts, down-sampling thresholds) follow their
+    words; the tables that depend on the order (gensim's noise table and
+    Huffman tree) are rebuilt. The weights are not touched: they are set
+    afterwards.
+    """
+    wv = model.wv
+    order = np.array([wv.key_to_index[w] for w in words], dtype=np.int64)
+    wv.index_to_key = list(words)
+    wv.key_to_index = {w: i for i, w in enumerate(words)}
+    for name in wv.expandos:
+        wv.expandos[name] = wv.expandos[name][order]
+    if model.hs:
+        model.create_binary_tree()
+    if model.negative:
+        model.make_cum_table()
 
 
 @fill_doc
@@ -146,22 +169,12 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
 
     _parameter_constraints: dict = {
         **_BaseEmbeddingVectorizer._parameter_constraints,
+        **_gensim.GENSIM_CONSTRAINTS,  # bounded by gensim's C types
         "dm": [Interval(Integral, 0, 1, closed="both")],
-        "vector_size": [Interval(Integral, 1, None, closed="left")],
-        "window": [Interval(Integral, 1, None, closed="left")],
-        "min_count": [Interval(Integral, 1, None, closed="left")],
-        "max_vocab_size": [Interval(Integral, 1, None, closed="left"), None],
-        "sample": [Interval(Real, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
-        "min_alpha": [Interval(Real, 0, None, closed="left")],
-        "hs": [Interval(Integral, 0, 1, closed="both")],
-        "negative": [Interval(Integral, 0, None, closed="left")],
-        "ns_exponent": [Real],
         "dm_mean": [Interval(Integral, 0, 1, closed="both"), None],
         "dm_concat": [Interval(Integral, 0, 1, closed="both")],
         "dbow_words": [Interval(Integral, 0, 1, closed="both")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "infer_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "infer_epochs": [Interval(Integral, 1, _gensim.C_INT_MAX, closed="both"), None],
     }
 
     def __init__(
@@ -231,6 +244,25 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
 
     def _validate_extra_params(self) -> None:
         check_objective(self)
+        if self.dm and self.dm_concat:
+            # gensim concatenates the 2 * window context words into a fixed buffer of
+            # MAX_DOCUMENT_LEN (= MAX_SENTENCE_LENGTH) indexes, and the doc vector and
+            # the context vectors into a layer of (1 + 2 * window) * vector_size floats
+            # indexed with C ints; past either, it writes out of bounds
+            max_window = _gensim.MAX_SENTENCE_LENGTH // 2
+            if self.window > max_window:
+                raise ValueError(
+                    f"With dm=1 and dm_concat=1, window must be at most {max_window} (gensim "
+                    f"concatenates the 2 * window context words into a buffer of "
+                    f"{_gensim.MAX_SENTENCE_LENGTH}). Got window={self.window} instead."
+                )
+            layer1_size = (1 + 2 * self.window) * self.vector_size
+            if layer1_size > _gensim.C_INT_MAX:
+                raise ValueError(
+                    "With dm=1 and dm_concat=1, (1 + 2 * window) * vector_size must be at "
+                    f"most {_gensim.C_INT_MAX} (gensim's C int). Got window={self.window} "
+                    f"and vector_size={self.vector_size}, a layer of {layer1_size:,} floats."
+                )
 
     def _n_features_out(self) -> int:
         return self.vector_size
@@ -303,7 +335,14 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         kwargs.update(workers=1, sorted_vocab=0)
         model = Doc2Vec(**kwargs)
         freq = dict(zip(words, self.word_counts_.tolist(), strict=True))
+        if model.null_word:
+            # dm_concat's padding word: gensim adds it itself, after the kept words
+            # (and would add a second one if it came with the counts)
+            freq.pop(NULL_WORD, None)
         model.build_vocab_from_freq(freq)
+        if model.wv.index_to_key != words and set(model.wv.index_to_key) == set(words):
+            # training sorted the null word (count 1) among the rarest words: put it back
+            _reorder_vocabulary(model, words)
         if model.wv.index_to_key != words:
             raise RuntimeError(
                 "Could not rebuild the Doc2Vec vocabulary in its fitted order; "

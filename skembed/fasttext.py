@@ -9,7 +9,10 @@ from sklearn.utils._param_validation import Interval
 
 from ._docstrings import fill_doc
 from ._vectors import SubwordTable
-from .word2vec import Word2VecVectorizer
+from .word2vec import Word2VecVectorizer, check_objective
+
+#: The largest C ``unsigned int``, the type of gensim's n-gram lengths.
+_UINT_MAX = 2**32 - 1
 
 
 @fill_doc
@@ -65,9 +68,12 @@ class FastTextVectorizer(Word2VecVectorizer):
     min_n : int, default=3
         Minimum length of the character n-grams.
     max_n : int, default=6
-        Maximum length of the character n-grams; ``max_n < min_n`` disables them.
+        Maximum length of the character n-grams; ``max_n < min_n`` disables them
+        (then ``oov`` must not be ``'subword'``).
     bucket : int, default=2_000_000
-        Number of hash buckets for the n-grams.
+        Number of hash buckets for the n-grams (at most ``2**32``, the range of
+        the n-gram hashes); 0 disables the n-grams (then ``oov`` must not be
+        ``'subword'``).
     {pooling_params}
     {text_params}
     {common_params}
@@ -95,9 +101,11 @@ class FastTextVectorizer(Word2VecVectorizer):
 
     _parameter_constraints: dict = {
         **Word2VecVectorizer._parameter_constraints,
-        "min_n": [Interval(Integral, 1, None, closed="left")],
-        "max_n": [Interval(Integral, 0, None, closed="left")],
-        "bucket": [Interval(Integral, 0, None, closed="left")],
+        # gensim computes n-grams with unsigned C ints; the hashes are 32-bit, so more
+        # buckets would never be used (and the memory check bounds bucket * vector_size)
+        "min_n": [Interval(Integral, 1, _UINT_MAX, closed="both")],
+        "max_n": [Interval(Integral, 0, _UINT_MAX, closed="both")],
+        "bucket": [Interval(Integral, 0, 2**32, closed="both")],
     }
 
     def __init__(
@@ -183,9 +191,15 @@ class FastTextVectorizer(Word2VecVectorizer):
 
     def _validate_extra_params(self) -> None:
         super(Word2VecVectorizer, self)._validate_extra_params()
-        from .word2vec import check_objective
-
         check_objective(self)
+        if self.oov == "subword" and (self.bucket == 0 or self.max_n < self.min_n):
+            why = "bucket=0" if self.bucket == 0 else f"max_n={self.max_n} < min_n={self.min_n}"
+            raise ValueError(
+                f"oov='subword' needs character n-gram vectors, but {why} disables the "
+                "n-grams, so unseen words would get none. Set oov='ignore', 'zero' or "
+                "'random' to train word vectors only, or enable the n-grams (bucket >= 1 "
+                "and max_n >= min_n)."
+            )
 
     def _fit_store(self, corpus) -> None:
         from gensim.models import FastText

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
@@ -12,22 +12,22 @@ from ._base import _PooledEmbeddingVectorizer
 from ._corpus import unencodable_token_error, utf8_encodable
 from ._docstrings import fill_doc
 
-#: gensim's word2vec hyper-parameters, shared with FastText.
+#: gensim's word2vec hyper-parameters, shared with FastText (bounds: see skembed._gensim).
 WORD2VEC_CONSTRAINTS = {
-    "vector_size": [Interval(Integral, 1, None, closed="left")],
-    "window": [Interval(Integral, 1, None, closed="left")],
-    "min_count": [Interval(Integral, 1, None, closed="left")],
-    "max_vocab_size": [Interval(Integral, 1, None, closed="left"), None],
+    "vector_size": _gensim.GENSIM_CONSTRAINTS["vector_size"],
+    "window": _gensim.GENSIM_CONSTRAINTS["window"],
+    "min_count": _gensim.GENSIM_CONSTRAINTS["min_count"],
+    "max_vocab_size": _gensim.GENSIM_CONSTRAINTS["max_vocab_size"],
     "max_final_vocab": [Interval(Integral, 1, None, closed="left"), None],
-    "sample": [Interval(Real, 0, None, closed="left")],
-    "alpha": [Interval(Real, 0, None, closed="neither")],
-    "min_alpha": [Interval(Real, 0, None, closed="left")],
+    "sample": _gensim.GENSIM_CONSTRAINTS["sample"],
+    "alpha": _gensim.GENSIM_CONSTRAINTS["alpha"],
+    "min_alpha": _gensim.GENSIM_CONSTRAINTS["min_alpha"],
     "sg": [Interval(Integral, 0, 1, closed="both")],
-    "hs": [Interval(Integral, 0, 1, closed="both")],
-    "negative": [Interval(Integral, 0, None, closed="left")],
-    "ns_exponent": [Real],
+    "hs": _gensim.GENSIM_CONSTRAINTS["hs"],
+    "negative": _gensim.GENSIM_CONSTRAINTS["negative"],
+    "ns_exponent": _gensim.GENSIM_CONSTRAINTS["ns_exponent"],
     "cbow_mean": [Interval(Integral, 0, 1, closed="both")],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "epochs": _gensim.GENSIM_CONSTRAINTS["epochs"],
     "shrink_windows": ["boolean"],
 }
 
@@ -80,7 +80,7 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
         Number of noise words drawn for negative sampling (0 disables it).
     ns_exponent : float, default=0.75
         Noise words are drawn with probability proportional to ``count **
-        ns_exponent``.
+        ns_exponent``; between -16 and 16 (beyond, the powers overflow).
     cbow_mean : {0, 1}, default=1
         With CBOW, 1 averages the context vectors, 0 sums them.
     epochs : int, default=5
@@ -118,6 +118,7 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
     _parameter_constraints: dict = {
         **_PooledEmbeddingVectorizer._parameter_constraints,
         **WORD2VEC_CONSTRAINTS,
+        "n_jobs": _gensim.GENSIM_CONSTRAINTS["n_jobs"],
     }
 
     def __init__(
