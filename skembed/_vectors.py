@@ -415,24 +415,24 @@ def load_vectors_file(
         # row, under the key None, at the end: drop those rows
         n = len(kv.key_to_index)
         kv.index_to_key, kv.vectors = kv.index_to_key[:n], kv.vectors[:n]
-    words, vectors, subwords = keyed_vectors_to_arrays(kv)
-    if fmt == "glove" and words and words[0].startswith("\ufeff"):
-        # a UTF-8 byte-order mark (editors on Windows write one) is not part of the word
-        words[0] = words[0][1:]
-    return words, vectors, subwords
+    if fmt == "glove" and kv.index_to_key and str(kv.index_to_key[0]).startswith("\ufeff"):
+        # a UTF-8 byte-order mark (editors on Windows write one) is not part of the word;
+        # dropped before the check, which then sees the word as it is (a duplicate too)
+        kv.index_to_key[0] = kv.index_to_key[0][1:]
+    return keyed_vectors_to_arrays(kv, source=f"the vectors file {str(path)!r}")
 
 
 @contextmanager
 def _decompressed(path: Path) -> Iterator[Path]:
-    """A temporary, decompressed copy of ``path`` (removed afterwards)."""
+    """A decompressed copy of ``path`` in a scratch file (gone afterwards, even after a kill)."""
     import shutil
-    import tempfile
 
     from gensim import utils
 
-    fd, name = tempfile.mkstemp(prefix="skembed-", suffix=".bin")
-    try:
-        with os.fdopen(fd, "wb") as out, utils.open(str(path), "rb") as src:
+    from ._io import scratch_file
+
+    with scratch_file(prefix="skembed-", suffix=".bin") as name:
+        with open(name, "wb") as out, utils.open(str(path), "rb") as src:
             try:
                 shutil.copyfileobj(src, out, 1 << 20)
             except Exception as exc:
@@ -442,8 +442,6 @@ def _decompressed(path: Path) -> Iterator[Path]:
                     f"Could not decompress the vectors file {str(path)!r}: {exc}"
                 ) from None
         yield Path(name)
-    finally:
-        os.unlink(name)
 
 
 def check_fasttext_bin(path: Path) -> None:
@@ -539,19 +537,17 @@ def check_fasttext_bin(path: Path) -> None:
             raise truncated(f"a matrix of {n_rows:,} x {n_cols} float32 values", needed)
 
 
-def keyed_vectors_to_arrays(kv: Any) -> tuple[list[str], np.ndarray, SubwordTable | None]:
-    """Copy a gensim ``KeyedVectors`` (or ``FastTextKeyedVectors``) out as plain data."""
-    words = list(kv.index_to_key)
-    vectors = np.ascontiguousarray(kv.vectors, dtype=np.float32)
-    if vectors.ndim != 2 or vectors.shape[0] != len(words):
-        raise ValueError(
-            f"Inconsistent vectors: {len(words)} words but a matrix of shape {vectors.shape}."
-        )
-    for start in range(0, len(vectors), 65_536):  # in blocks: no matrix-sized temporary
-        block = vectors[start : start + 65_536]
-        if not np.isfinite(block).all():
-            bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
-            raise ValueError(f"The vector of {words[bad]!r} (row {bad}) has NaN or inf values.")
+def keyed_vectors_to_arrays(
+    kv: Any, *, source: str = "the KeyedVectors"
+) -> tuple[list[str], np.ndarray, SubwordTable | None]:
+    """Copy a gensim ``KeyedVectors`` (or ``FastTextKeyedVectors``) out as plain data.
+
+    Keys that are not strings (gensim accepts any hashable) are converted with
+    ``str``, as the keys of a ``{word: vector}`` mapping are; the result is
+    checked by :func:`check_word_vectors`. ``source`` names the vectors in
+    error messages.
+    """
+    words = str_words(kv.index_to_key, source=source)
     subwords = None
     if getattr(kv, "bucket", 0) and getattr(kv, "vectors_ngrams", None) is not None:
         subwords = SubwordTable(
@@ -560,6 +556,221 @@ def keyed_vectors_to_arrays(kv: Any) -> tuple[list[str], np.ndarray, SubwordTabl
             bucket=int(kv.bucket),
             vectors=np.ascontiguousarray(kv.vectors_ngrams, dtype=np.float32),
         )
+    return check_word_vectors(words, kv.vectors, subwords, source=source)
+
+
+def str_words(keys: Any, *, source: str = "the vectors") -> list[str]:
+    """The words of ``keys`` as ``str``: other keys (e.g. ints) are converted with ``str``.
+
+    Tokens are strings, so a key that stays an int could never match one. Two
+    different keys that become the same string (``1`` and ``"1"``) are refused,
+    and so are ``bytes`` keys, whose ``str`` (``"b'cat'"``) is not the word.
+
+    Raises
+    ------
+    TypeError
+        A key is ``bytes``.
+    ValueError
+        Two keys become the same word.
+    """
+    keys = list(keys)
+    if set(map(type, keys)) <= {str}:
+        return keys
+    words = []
+    for i, key in enumerate(keys):
+        if isinstance(key, (bytes, bytearray)):
+            raise TypeError(
+                f"The word at row {i} of {source} is bytes ({key!r}); expected str. Decode "
+                "the keys first, e.g. key.decode('utf-8')."
+            )
+        words.append(key if type(key) is str else str(key))
+    first: dict[str, int] = {}
+    for i, word in enumerate(words):
+        j = first.setdefault(word, i)
+        if j != i and not (type(keys[i]) is type(keys[j]) and keys[i] == keys[j]):
+            raise ValueError(
+                f"The keys {keys[j]!r} ({type(keys[j]).__name__}, row {j}) and {keys[i]!r} "
+                f"({type(keys[i]).__name__}, row {i}) of {source} are both the word "
+                f"{word!r} once converted to str: keep only one of them."
+            )
+    return words
+
+
+_KIND_NAMES = {"b": "bool", "c": "complex", "O": "object", "U": "str", "S": "bytes", "V": "void"}
+
+
+def _check_real_dtype(dtype: np.dtype, what: str) -> None:
+    if dtype.kind not in "fiu":
+        name = _KIND_NAMES.get(dtype.kind, str(dtype))
+        raise TypeError(f"{what} holds {name} values (dtype {dtype}); expected real numbers.")
+
+
+def mapping_to_arrays(
+    mapping: Any, *, source: str = "the vectors mapping"
+) -> tuple[list[str], np.ndarray, None]:
+    """Plain ``(words, matrix, None)`` from a ``{word: vector}`` mapping, checked.
+
+    Each value must be a 1-D sequence (or array) of real numbers, all of the
+    same length; the keys are converted to ``str`` (see :func:`str_words`).
+    """
+    words = str_words(mapping.keys(), source=source)
+    rows: list[np.ndarray] = []
+    dim, first = 0, None
+    for word, value in zip(words, mapping.values(), strict=True):
+        if isinstance(value, (str, bytes, bytearray)):
+            raise TypeError(
+                f"The vector of {word!r} is a {type(value).__name__}; expected numbers."
+            )
+        try:
+            row = np.asarray(value)
+        except (ValueError, TypeError) as exc:  # e.g. a ragged nested list
+            raise ValueError(f"The vector of {word!r} is not an array of numbers: {exc}") from None
+        _check_real_dtype(row.dtype, f"The vector of {word!r}")
+        if row.ndim != 1:
+            raise ValueError(
+                f"The vector of {word!r} has shape {row.shape}; expected a 1-D vector."
+            )
+        if first is None:
+            dim, first = len(row), word
+        elif len(row) != dim:
+            raise ValueError(
+                f"{source[:1].upper()}{source[1:]} has vectors of different lengths: the "
+                f"vector of {word!r} has {len(row)} values; expected {dim} like {first!r}."
+            )
+        rows.append(row)
+    # in the values' own dtype: the check casts to float32 and names a value too large for it
+    matrix = np.array(rows) if rows else np.zeros((0, 0), np.float32)
+    return check_word_vectors(words, matrix, None, source=source)  # type: ignore[return-value]
+
+
+#: NaN and inf are looked for in blocks of about this many bytes of float32: a
+#: memory-mapped matrix is read through its map, block by block, never whole.
+_CHECK_BLOCK_BYTES = 1 << 24
+
+
+def _first_nonfinite_row(matrix: np.ndarray) -> int | None:
+    """The first row of ``matrix`` with a NaN or inf once cast to float32, or None."""
+    step = max(1, _CHECK_BLOCK_BYTES // (4 * max(1, matrix.shape[1])))
+    for start in range(0, matrix.shape[0], step):
+        block = matrix[start : start + step]
+        if block.dtype != np.float32:
+            with np.errstate(over="ignore", invalid="ignore"):
+                block = block.astype(np.float32)
+        finite = np.isfinite(block)
+        if not finite.all():
+            return start + int(np.flatnonzero(~finite.all(axis=1))[0])
+    return None
+
+
+def check_word_vectors(
+    words: Any,
+    matrix: Any,
+    subwords: SubwordTable | None = None,
+    *,
+    source: str = "the vectors",
+) -> tuple[list[str], np.ndarray, SubwordTable | None]:
+    """Check a word list and its matrix: what every source of vectors goes through last.
+
+    Files, native stores, gensim ``KeyedVectors``, ``{word: vector}`` mappings
+    and fitted vectorizers all end here, so they are held to the same rules.
+
+    Parameters
+    ----------
+    words : sequence of str
+        The words, in row order. A word given twice keeps its first row (the
+        way gensim reads a file holding a word twice).
+    matrix : array-like of shape (len(words), dim)
+        Their vectors: real numbers (integers or floats), ``dim >= 1``, finite
+        once cast to float32.
+    subwords : SubwordTable or None
+        fastText n-gram vectors: of the same dimension, finite too.
+    source : str
+        What the vectors are, for error messages (e.g. "the vectors file 'x.txt'").
+
+    Returns
+    -------
+    words : list of str
+        Distinct words.
+    matrix : ndarray of float32, shape (len(words), dim), C order
+        ``matrix`` itself when it already is one (a memory map stays one: it is
+        checked in blocks, not copied), else a float32 copy.
+    subwords : SubwordTable or None
+
+    Raises
+    ------
+    TypeError
+        A word is not a str, or the matrix does not hold real numbers.
+    ValueError
+        No words, a matrix of another shape, a dimension of 0, or a NaN or inf.
+    """
+    words = list(words)
+    if not set(map(type, words)) <= {str}:
+        for i, word in enumerate(words):
+            if not isinstance(word, str):
+                raise TypeError(
+                    f"The word at row {i} of {source} is {type(word).__name__} {word!r}; "
+                    "expected str."
+                )
+            words[i] = str(word)  # a str subclass (numpy.str_): a plain str
+    if not isinstance(matrix, np.ndarray):  # (an np.memmap is one: it is kept)
+        matrix = np.asarray(matrix)
+    _check_real_dtype(np.dtype(matrix.dtype), f"The matrix of {source}")
+    if len(words) == 0:
+        raise ValueError(f"The pretrained vectors hold no words ({source} is empty).")
+    if matrix.ndim != 2 or matrix.shape[0] != len(words):
+        raise ValueError(
+            f"{source[:1].upper()}{source[1:]} has {len(words)} words but a matrix of shape "
+            f"{tuple(matrix.shape)}; expected one row per word, shape ({len(words)}, dim)."
+        )
+    if matrix.shape[1] == 0:
+        raise ValueError(
+            f"{source[:1].upper()}{source[1:]} has vectors of dimension 0; expected at least "
+            "one value per word."
+        )
+    source_rows = None
+    if len(set(words)) != len(words):
+        first: dict[str, int] = {}
+        for i, word in enumerate(words):
+            first.setdefault(word, i)
+        source_rows = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        words, matrix = list(first), matrix[source_rows]
+    if isinstance(matrix, np.ndarray) and matrix.dtype == np.float32 and matrix.flags.c_contiguous:
+        vectors = matrix  # no copy: a memory map stays one
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # overflows are named below
+            vectors = np.ascontiguousarray(matrix, dtype=np.float32)
+    bad = _first_nonfinite_row(vectors)
+    if bad is not None:
+        row = bad if source_rows is None else int(source_rows[bad])
+        original = np.asarray(matrix[bad])
+        why = (
+            "values too large for float32 (over 3.4e38 in absolute value)"
+            if np.isfinite(original).all()
+            else "NaN or inf values"
+        )
+        raise ValueError(
+            f"The vector of {words[bad]!r} (row {row}) has {why}, in {source}; expected "
+            "finite numbers."
+        )
+    if subwords is not None:
+        if not isinstance(subwords, SubwordTable):
+            raise TypeError(
+                f"The subwords of {source} must be a SubwordTable or None; got "
+                f"{type(subwords).__name__}."
+            )
+        ngrams = subwords.vectors
+        _check_real_dtype(np.dtype(ngrams.dtype), f"The n-gram matrix of {source}")
+        if ngrams.shape[1] != vectors.shape[1]:
+            raise ValueError(
+                f"The n-gram vectors of {source} have dimension {ngrams.shape[1]}, its word "
+                f"vectors {vectors.shape[1]}; expected the same."
+            )
+        bad = _first_nonfinite_row(ngrams)
+        if bad is not None:
+            raise ValueError(
+                f"The n-gram vector at row {bad} of {source} has NaN or inf values (or values "
+                "too large for float32); expected finite numbers."
+            )
     return words, vectors, subwords
 
 

@@ -7,18 +7,33 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import _PooledEmbeddingVectorizer
 from ._docstrings import fill_doc
 from ._native import is_native_store, open_vectors
-from ._vectors import VECTORS_FORMATS, SubwordTable, keyed_vectors_to_arrays, load_vectors_file
+from ._vectors import (
+    VECTORS_FORMATS,
+    SubwordTable,
+    check_word_vectors,
+    keyed_vectors_to_arrays,
+    load_vectors_file,
+    mapping_to_arrays,
+)
 
 
 def resolve_vectors(
     vectors: Any, vectors_format: str = "auto"
 ) -> tuple[list[str], np.ndarray, SubwordTable | None]:
     """Plain ``(words, matrix, subwords)`` from any accepted source of vectors.
+
+    Every source ends in :func:`skembed._vectors.check_word_vectors`, so all
+    are held to the same rules: distinct ``str`` words (a repeated word keeps
+    its first row; non-string keys of a mapping or ``KeyedVectors`` are
+    converted with ``str``), one row per word, at least one value per row,
+    real numbers that are finite as float32.
 
     Parameters
     ----------
@@ -30,34 +45,68 @@ def resolve_vectors(
         are reused.
     vectors_format : str
         Format of a file (see :func:`skembed._vectors.load_vectors_file`).
+
+    Returns
+    -------
+    words : list of str
+        Distinct words, in row order.
+    matrix : ndarray of float32, shape (len(words), dim), C order
+        Memory-mapped (not copied) for a store.
+    subwords : SubwordTable or None
+        fastText n-gram vectors, if the source has them.
     """
     if isinstance(vectors, (str, os.PathLike)):
         if is_native_store(vectors) or os.path.isfile(os.path.join(vectors, "manifest.json")):
             # memory-mapped: opens in a fraction of a second (and a damaged manifest
-            # gets open_vectors' precise error, not "expected a file")
-            return open_vectors(vectors)
-        return load_vectors_file(vectors, vectors_format)
+            # gets open_vectors' precise error, not "expected a file"); the check reads
+            # the matrix through the map, in blocks, and keeps the map
+            words, matrix, subwords = open_vectors(vectors)
+            source = f"the vectors store {os.fspath(vectors)!r}"
+            return check_word_vectors(words, matrix, subwords, source=source)
+        return load_vectors_file(vectors, vectors_format)  # checked by keyed_vectors_to_arrays
     if hasattr(vectors, "index_to_key") and hasattr(vectors, "vectors"):
-        return keyed_vectors_to_arrays(vectors)
+        return keyed_vectors_to_arrays(vectors, source=f"the {type(vectors).__name__}")
     if hasattr(vectors, "vectors_") and hasattr(vectors, "vocabulary_"):
-        words = sorted(vectors.vocabulary_, key=vectors.vocabulary_.__getitem__)
-        return words, vectors.vectors_, getattr(vectors, "subwords_", None)
+        source = f"the fitted {type(vectors).__name__}"
+        words = _words_by_row(vectors.vocabulary_, source)
+        subwords = getattr(vectors, "subwords_", None)
+        return check_word_vectors(words, vectors.vectors_, subwords, source=source)
     if isinstance(vectors, Mapping):
-        if not vectors:
-            raise ValueError("The vectors mapping is empty.")
-        words = [str(w) for w in vectors]
-        try:
-            matrix = np.vstack([np.asarray(v, dtype=np.float32) for v in vectors.values()])
-        except ValueError as exc:
-            raise ValueError(
-                f"The vectors mapping has vectors of different lengths: {exc}"
-            ) from None
-        return words, matrix, None
+        return mapping_to_arrays(vectors, source="the vectors mapping")
+    if isinstance(vectors, BaseEstimator) and type(vectors).__module__.startswith("skembed."):
+        # a skembed vectorizer (or TextCNNClassifier) that was not fitted
+        raise NotFittedError(
+            f"The {type(vectors).__name__} given as vectors is not fitted: fit it first, or "
+            "pass its vectors (a file, store, KeyedVectors or mapping) instead."
+        )
     raise TypeError(
         "vectors must be a path to a vectors file, a gensim KeyedVectors, a mapping "
         "{word: vector} or a fitted skembed vectorizer; got "
         f"{type(vectors).__name__} instead."
     )
+
+
+def _words_by_row(vocabulary: Any, source: str) -> list:
+    """The words of a fitted ``vocabulary_`` ({word: row}) in row order.
+
+    The rows must be 0 to ``len(vocabulary) - 1``, each once: then word ``i``
+    is the word of row ``i`` of ``vectors_``.
+    """
+    if not isinstance(vocabulary, Mapping):
+        raise TypeError(
+            f"The vocabulary_ of {source} must be a mapping {{word: row}}; got "
+            f"{type(vocabulary).__name__}."
+        )
+    n = len(vocabulary)
+    words: list = [None] * n
+    for word, row in vocabulary.items():
+        if not isinstance(row, (int, np.integer)) or not 0 <= row < n or words[row] is not None:
+            raise ValueError(
+                f"The vocabulary_ of {source} maps {word!r} to row {row!r}; expected each "
+                f"of the rows 0 to {n - 1} once."
+            )
+        words[row] = word
+    return words
 
 
 @fill_doc
@@ -83,7 +132,9 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
         fastText ``.bin`` format (``.gz``/``.bz2`` compressed too); a skembed
         vectors store directory (opened memory-mapped in a fraction of a
         second: convert big files once with :func:`skembed.convert_vectors` or
-        ``skembed convert``); a gensim
+        ``skembed convert``; the fitted estimator keeps it memory-mapped, and
+        raises a ``StoreError`` if its files are changed in place, see
+        :func:`skembed.open_vectors`); a gensim
         ``KeyedVectors``; a ``{word: vector}`` mapping; or a fitted skembed
         vectorizer. Required: ``fit`` raises if it is None.
     vectors_format : str, default='auto'
@@ -195,19 +246,12 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
             )
 
     def _fit_store(self, corpus) -> None:
+        # resolve_vectors checks every source the same way (check_word_vectors): the
+        # words are distinct (a repeated word keeps its first row) and the matrix is
+        # finite float32 in C order, memory-mapped for a store
         words, matrix, subwords = resolve_vectors(self.vectors, self.vectors_format)
-        if len(words) == 0:
-            raise ValueError("The pretrained vectors hold no words.")
-        self.vocabulary_ = {w: i for i, w in enumerate(words)}
-        if len(self.vocabulary_) != len(words):
-            # duplicated keys (seen in some GloVe dumps): the first occurrence wins
-            first = {}
-            for i, w in enumerate(words):
-                first.setdefault(w, i)
-            rows = np.fromiter(first.values(), dtype=np.int64)
-            matrix = matrix[rows]
-            self.vocabulary_ = {w: j for j, w in enumerate(first)}
-        self.vectors_ = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.vocabulary_ = dict(zip(words, range(len(words)), strict=True))
+        self.vectors_ = matrix
         self.subwords_ = subwords
 
     def coverage(self, raw_documents) -> float:
