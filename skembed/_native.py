@@ -19,6 +19,17 @@ its pages. Stores are written into a temporary directory beside the target
 which is renamed into place once complete, so a crash never leaves a partial
 store under the target name.
 
+A store is immutable once written. skembed never writes into an existing store
+(or saved model): a rewrite builds a new directory and renames it into place,
+which leaves the files that processes have mapped intact. A memory-mapped array opened by
+:func:`read_npy` (the arrays of :func:`open_vectors` and of
+``skembed.load(mmap=True)``) keeps its file open and records the file's identity
+(device, inode, size, modification time) when it is opened; :func:`check_mapped`,
+which the estimators call before they read their arrays, raises
+:class:`StoreError` if the mapped file was changed in place since (a shorter
+file would otherwise kill the process with ``SIGBUS`` when a cut-off page is
+read, a rewritten one silently change the results).
+
 The helpers here (atomic directories, hashed ``.npy`` writing, checked ``.npy``
 reading, vocabulary files) are shared with :mod:`skembed.persistence`.
 """
@@ -32,7 +43,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,7 +102,7 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> dict[str, Any]:
 
 
 def file_info(path: str | os.PathLike) -> dict[str, Any]:
-    """Size and sha256 of an existing file (after fsyncing it)."""
+    """Size and sha256 of a file just written by another library (after fsyncing it)."""
     h = hashlib.sha256()
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
@@ -230,20 +241,158 @@ def write_npy(
     return fh.info()
 
 
+def _read_header(fh, name: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    try:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unsupported .npy format version {version}")
+    except ValueError as exc:
+        raise StoreError(f"{name} is not a valid .npy file: {exc}") from None
+    return tuple(shape), bool(fortran), np.dtype(dtype), fh.tell()
+
+
 def read_npy_header(path: Path) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     """``(shape, fortran_order, dtype, data_offset)`` of a ``.npy`` file, without its data."""
     with open(path, "rb") as fh:
+        return _read_header(fh, Path(path).name)
+
+
+class MappedFile:
+    """The file behind a memory-mapped array that skembed opened, as it was then.
+
+    The file stays open as long as the array (a mapping outlives the name it
+    was opened by: a store replaced by renaming a new one into place keeps
+    its old, intact files mapped), so :meth:`check` can ask the kernel about
+    the very file that is mapped, not whatever file now has its name.
+
+    Attributes
+    ----------
+    path : str
+        The path it was opened by.
+    device, inode, size, mtime_ns : int
+        ``st_dev``, ``st_ino``, ``st_size`` and ``st_mtime_ns`` when it was opened.
+    """
+
+    __slots__ = ("_fh", "device", "inode", "mtime_ns", "path", "size")
+
+    def __init__(self, path: str, fh: Any, st: os.stat_result):
+        self.path = path
+        self._fh = fh
+        self.device, self.inode = st.st_dev, st.st_ino
+        self.size, self.mtime_ns = st.st_size, st.st_mtime_ns
+
+    def check(self) -> None:
+        """Raise :class:`StoreError` if the file was written to since it was opened.
+
+        A file cut short would kill the process with ``SIGBUS`` at the first
+        read of a page past its new end; a file rewritten in place would give
+        other values than the ones the estimator was fitted or loaded with.
+        """
         try:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                raise ValueError(f"unsupported .npy format version {version}")
-        except ValueError as exc:
-            raise StoreError(f"{path.name} is not a valid .npy file: {exc}") from None
-        return tuple(shape), bool(fortran), np.dtype(dtype), fh.tell()
+            st = os.fstat(self._fh.fileno())
+        except (OSError, ValueError) as exc:  # closed: cannot happen while the array lives
+            raise StoreError(f"Cannot check the file {self.path!r}: {exc}") from None
+        if st.st_size == self.size and st.st_mtime_ns == self.mtime_ns:
+            return
+        if st.st_size != self.size:
+            what = f"size {self.size} -> {st.st_size} bytes"
+        else:
+            what = f"same size, modified {(st.st_mtime_ns - self.mtime_ns) / 1e9:+.3f} s later"
+        raise StoreError(
+            f"The file {self.path!r} changed after it was opened ({what}): it is memory-mapped "
+            "by this estimator, which would now compute with other values than it was fitted "
+            "or loaded with"
+            + (", or crash reading past the new end of the file" if st.st_size < self.size else "")
+            + ". skembed never writes into an existing store or saved model (a rewrite renames "
+            "a new directory into place, which keeps the mapped files intact), so something "
+            "else wrote to it in place. Reopen the store or the saved model, or refit."
+        )
+
+    def __del__(self):
+        fh = getattr(self, "_fh", None)
+        if fh is not None:
+            fh.close()
+
+    def __repr__(self) -> str:
+        return f"MappedFile({self.path!r}, size={self.size}, mtime_ns={self.mtime_ns})"
+
+
+#: The attribute of a ``np.memmap`` made by :func:`read_npy` that holds its MappedFile.
+_MAPPED_ATTR = "_skembed_mapped_file"
+
+
+def mapped_file_of(array: Any) -> MappedFile | None:
+    """The :class:`MappedFile` of the memory-mapped file ``array`` views, if skembed mapped it."""
+    if not isinstance(array, np.ndarray):
+        return None
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    return getattr(root, _MAPPED_ATTR, None)  # only np.memmap instances have attributes
+
+
+def _is_leaf(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bytes, int, float, complex, np.generic))
+
+
+def _children(obj: Any) -> Iterable[Any]:
+    """What :func:`check_mapped` looks into: containers, n-gram tables, fitted state."""
+    if isinstance(obj, SubwordTable):
+        return (obj.vectors, obj.bucket_ids)
+    if isinstance(obj, (dict, list, tuple)):
+        values = iter(obj.values() if isinstance(obj, dict) else obj)
+        first = next(values, None)
+        # a vocabulary or a list of words holds no array: stop at its first value
+        return () if _is_leaf(first) else (first, *values)
+    if hasattr(obj, "get_params") and hasattr(obj, "__dict__") and not isinstance(obj, type):
+        get_names = getattr(type(obj), "_get_param_names", None)
+        params = set(get_names()) if get_names is not None else set(obj.get_params(deep=False))
+        # the fitted state (public attributes that are not parameters)
+        return [v for k, v in vars(obj).items() if k not in params and not k.startswith("_")]
+    return ()
+
+
+def check_mapped(*objects: Any) -> None:
+    """Check that the files the arrays in ``objects`` are memory-mapped from did not change.
+
+    Call it before reading fitted arrays that may be memory-mapped: an array
+    (or a view of one) opened by :func:`read_npy` -- :func:`open_vectors`'
+    matrices, the arrays of ``skembed.load(mmap=True)`` -- is checked against
+    the identity its file had when it was opened (:meth:`MappedFile.check`:
+    one ``fstat`` per file). Other arrays are ignored.
+
+    Parameters
+    ----------
+    *objects : object
+        Arrays, :class:`~skembed.SubwordTable`\\ s, dicts / lists / tuples of
+        them, or estimators, whose fitted state (public attributes other than
+        the constructor parameters) is looked through.
+
+    Raises
+    ------
+    StoreError
+        A mapped file was truncated or written to in place since it was
+        opened: reading it would crash the process (``SIGBUS``) or change the
+        results. The message names the file.
+    """
+    seen: set[int] = set()
+    stack = list(objects)
+    while stack:
+        obj = stack.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            mapped = mapped_file_of(obj)
+            if mapped is not None and id(mapped) not in seen:
+                seen.add(id(mapped))
+                mapped.check()
+        else:
+            stack.extend(_children(obj))
 
 
 def read_npy(
@@ -255,12 +404,17 @@ def read_npy(
 ) -> np.ndarray:
     """Load a ``.npy`` file after checking its header: never unpickles anything.
 
+    The header is read, checked and the data mapped (or read) through one
+    open file, so what is checked is what is mapped.
+
     Parameters
     ----------
     path : path-like
         The file.
     mmap : bool, default=True
-        Memory-map it read-only (``np.load(mmap_mode="r")``) instead of reading it.
+        Memory-map it read-only instead of reading it. The ``np.memmap``
+        keeps the file open and remembers its identity (a :class:`MappedFile`,
+        see :func:`check_mapped`).
     dtype, shape : optional
         What the caller expects (from a manifest); a different header is an error.
 
@@ -271,33 +425,94 @@ def read_npy(
         objects, or the file is shorter or longer than its header says.
     """
     path = Path(path)
-    file_shape, fortran, file_dtype, offset = read_npy_header(path)
-    if file_dtype.hasobject:
-        raise StoreError(
-            f"Refusing to load {path.name}: it holds Python objects (dtype {file_dtype}), "
-            "which only unpickling could read, and unpickling runs code from the file."
-        )
-    if dtype is not None and file_dtype != np.dtype(dtype):
-        raise StoreError(
-            f"{path.name} holds {file_dtype} data, the manifest says {np.dtype(dtype)}: "
-            "the store was modified."
-        )
-    if shape is not None and tuple(file_shape) != tuple(int(n) for n in shape):
-        raise StoreError(
-            f"{path.name} has shape {tuple(file_shape)}, the manifest says "
-            f"{tuple(int(n) for n in shape)}: the store was modified."
-        )
-    if any(n < 0 for n in file_shape):
-        raise StoreError(f"{path.name} has the invalid shape {tuple(file_shape)} in its header.")
-    # math.prod of Python ints: a hostile header cannot overflow it to a small size
-    expected = offset + math.prod(file_shape) * file_dtype.itemsize
-    actual = path.stat().st_size
-    if actual != expected:
-        raise StoreError(
-            f"{path.name} is {actual} bytes, its header (shape {tuple(file_shape)}, "
-            f"{file_dtype}) needs {expected}: the file is truncated or was modified."
-        )
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    fh = open(path, "rb", buffering=0)
+    try:
+        file_shape, fortran, file_dtype, offset = _read_header(fh, path.name)
+        if file_dtype.hasobject:
+            raise StoreError(
+                f"Refusing to load {path.name}: it holds Python objects (dtype {file_dtype}), "
+                "which only unpickling could read, and unpickling runs code from the file."
+            )
+        if dtype is not None and file_dtype != np.dtype(dtype):
+            raise StoreError(
+                f"{path.name} holds {file_dtype} data, the manifest says {np.dtype(dtype)}: "
+                "the store was modified."
+            )
+        if shape is not None and tuple(file_shape) != tuple(int(n) for n in shape):
+            raise StoreError(
+                f"{path.name} has shape {tuple(file_shape)}, the manifest says "
+                f"{tuple(int(n) for n in shape)}: the store was modified."
+            )
+        if any(n < 0 for n in file_shape):
+            raise StoreError(
+                f"{path.name} has the invalid shape {tuple(file_shape)} in its header."
+            )
+        # math.prod of Python ints: a hostile header cannot overflow it to a small size
+        count = math.prod(file_shape)
+        expected = offset + count * file_dtype.itemsize
+        st = os.fstat(fh.fileno())
+        if st.st_size != expected:
+            raise StoreError(
+                f"{path.name} is {st.st_size} bytes, its header (shape {tuple(file_shape)}, "
+                f"{file_dtype}) needs {expected}: the file is truncated or was modified."
+            )
+        order = "F" if fortran else "C"
+        if not mmap:
+            data = np.fromfile(fh, dtype=file_dtype, count=count)
+            if data.size != count:  # the file shrank while it was read
+                raise StoreError(f"{path.name} was truncated while it was read.")
+            return data.reshape(file_shape, order=order)
+        mm = _map(fh, path, st, file_dtype, offset, file_shape, order)
+        fh = None  # the array's MappedFile owns it now: closed with the array
+        return mm
+    finally:
+        if fh is not None:
+            fh.close()
+
+
+def _map(
+    fh: Any, path: Path, st: os.stat_result, dtype: np.dtype, offset: int, shape: tuple, order: str
+) -> np.memmap:
+    mm = np.memmap(fh, dtype=dtype, mode="r", offset=offset, shape=shape, order=order)
+    setattr(mm, _MAPPED_ATTR, MappedFile(str(path), fh, st))
+    return mm
+
+
+def open_mapped(
+    path: str | os.PathLike, dtype: Any, offset: int, shape: Sequence[int], order: str = "C"
+) -> np.memmap:
+    """Memory-map ``shape`` items of ``dtype`` at ``offset`` of ``path``, read-only, checked on use.
+
+    Like ``np.memmap(path, dtype, "r", offset, shape, order)``, but the array
+    keeps its file open and records its identity (a :class:`MappedFile`), so
+    :func:`check_mapped` -- which the estimators call before they read their
+    arrays -- detects a file changed in place after it was mapped. For code
+    that maps arrays of known layout again (a worker of
+    :mod:`skembed.distributed`); :func:`read_npy` checks a ``.npy`` header first.
+
+    Raises
+    ------
+    StoreError
+        The file is too short for the array.
+    """
+    path = Path(path)
+    dtype = np.dtype(dtype)
+    shape = tuple(int(n) for n in shape)
+    fh = open(path, "rb", buffering=0)
+    try:
+        st = os.fstat(fh.fileno())
+        needed = offset + math.prod(shape) * dtype.itemsize
+        if st.st_size < needed:
+            raise StoreError(
+                f"{str(path)!r} is {st.st_size} bytes; an array of {dtype} and shape {shape} "
+                f"at offset {offset} needs {needed}: the file is truncated or was modified."
+            )
+        mm = _map(fh, path, st, dtype, offset, shape, order)
+        fh = None
+        return mm
+    finally:
+        if fh is not None:
+            fh.close()
 
 
 # ---------------------------------------------------------------- vocabulary files
@@ -522,8 +737,9 @@ def save_vectors(
     The store is written into a hidden temporary directory beside ``path``,
     every file is fsynced, and the directory is renamed to ``path`` only when
     complete: a crash leaves either no store or the previous one. Processes
-    that memory-mapped the previous store keep reading their (now unlinked)
-    copy safely on POSIX systems.
+    (and fitted estimators) that memory-mapped the previous store keep
+    reading their (now unlinked) copy, with its old values, safely on POSIX
+    systems. A store is never changed once written.
 
     Examples
     --------
@@ -598,6 +814,19 @@ def save_vectors(
     return Path(path)
 
 
+def _counts(value: Any, field: str, n: int) -> tuple[int, ...]:
+    """``n`` non-negative ints from a manifest (not bools, floats or strings)."""
+    if (
+        not isinstance(value, list)
+        or len(value) != n
+        or any(type(x) is not int or x < 0 for x in value)
+    ):
+        raise StoreError(
+            f"The manifest's {field} must be {n} non-negative integers; got {value!r}."
+        )
+    return tuple(value)
+
+
 def open_vectors(
     path: str | os.PathLike, *, mmap: bool = True, verify: str = "size"
 ) -> tuple[list[str], np.ndarray, SubwordTable | None]:
@@ -632,11 +861,22 @@ def open_vectors(
     StoreError
         (a ``ValueError``) the manifest is missing, corrupt or of an unknown
         format version, or a file is missing, truncated or modified.
+
+    Notes
+    -----
+    A store is immutable: what a memory-mapped array (and an estimator fitted
+    on it) promises is the values the store had when it was opened.
+    :func:`save_vectors` with ``overwrite=True`` renames a new directory into
+    place, so arrays opened before keep their old, intact file. A file changed
+    in place (skembed never does; its files are read-only) is detected by
+    :func:`check_mapped`, which the estimators call before they read their
+    arrays: it raises :class:`StoreError` instead of returning other numbers,
+    or crashing with ``SIGBUS`` on a truncated file.
     """
     root = Path(path)
     manifest = read_manifest(root, MANIFEST, FORMAT_NAME, FORMAT_VERSION, "vectors store")
     try:
-        n_words, dim = (int(n) for n in manifest["shape"])
+        n_words, dim = _counts(manifest["shape"], "shape", 2)
         if manifest["dtype"] != "float32":
             raise StoreError(f"Unsupported dtype {manifest['dtype']!r} in the manifest.")
         vocab_name = check_relative(manifest["vocab_file"])
@@ -665,19 +905,23 @@ def open_vectors(
     if sub is not None:
         try:
             ngrams = read_npy(
-                root / "ngrams.npy", mmap=mmap, dtype=np.float32, shape=tuple(sub["shape"])
+                root / "ngrams.npy",
+                mmap=mmap,
+                dtype=np.float32,
+                shape=_counts(sub["shape"], "subwords entry is invalid: its shape", 2),
             )
             ids = None
             if sub["bucket_ids"]:
                 ids = read_npy(
                     root / "ngram_buckets.npy", mmap=mmap, dtype=np.int64, shape=(ngrams.shape[0],)
                 )
+            min_n, max_n, bucket = _counts(
+                [sub["min_n"], sub["max_n"], sub["bucket"]],
+                "subwords entry is invalid: its min_n, max_n and bucket",
+                3,
+            )
             subwords = SubwordTable(
-                min_n=int(sub["min_n"]),
-                max_n=int(sub["max_n"]),
-                bucket=int(sub["bucket"]),
-                vectors=ngrams,
-                bucket_ids=ids,
+                min_n=min_n, max_n=max_n, bucket=bucket, vectors=ngrams, bucket_ids=ids
             )
         except StoreError:
             raise
