@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Hashable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from sklearn import get_config
@@ -72,36 +72,95 @@ def _ship(estimator: Any, share_memmap: bool, broadcast: bool):
 
 
 # ---------------------------------------------------------------- partition tasks
+class _Partitions(NamedTuple):
+    """What the client knows of the partitions; one graph key that every task reads."""
+
+    #: Documents per partition that ``lengths`` promises: each partition is checked.
+    lengths: tuple[int, ...] | None = None
+    #: The position of each partition's first document in the collection, when known.
+    offsets: tuple[int, ...] | None = None
+
+
+def _offsets(lengths: Sequence[float] | None) -> tuple[int, ...] | None:
+    """Where each partition starts, from the partition lengths (None if one is unknown)."""
+    if lengths is None or not all(np.isfinite(lengths)):
+        return None
+    return tuple(int(n) for n in np.cumsum([0, *lengths[:-1]], dtype=np.int64))
+
+
+def _locator(part: Any, number: int, partitions: _Partitions):
+    """``locate(i)``: the name of document ``i`` of partition ``number`` in error messages.
+
+    When the partition offsets are known, it is the document's position in the
+    whole collection, as ``transform`` of all the documents names it. Otherwise
+    it is the position in the partition, with the index label of a Series'
+    document (which identifies it in the collection) when that is another number.
+    """
+    import pandas as pd
+
+    offset = None if partitions.offsets is None else partitions.offsets[number]
+    labels = getattr(part, "index", None)
+
+    def locate(i: int) -> str:
+        if offset is not None:
+            return f"Document {offset + i}"
+        name = f"Document {i} of partition {number}"
+        if isinstance(labels, pd.Index):
+            label = labels[i : i + 1].tolist()[0]
+            if not (isinstance(label, Integral) and label == i):
+                name += f" (index label {label!r})"
+        return name
+
+    return locate
+
+
 def _transform_block(
     part: Any,
     shipped: Shipment,
     n_features: int,
     dtype: str,
-    expected: Any = None,
+    partitions: _Partitions,
+    number: int | None = None,
     partition_info: dict | None = None,
+    block_id: tuple | None = None,
 ) -> np.ndarray:
-    """Transform one partition of documents (runs on a worker)."""
+    """Transform partition ``number`` of documents (runs on a worker).
+
+    ``number`` is given for a Bag's partition, else it comes from dask: a
+    Series' ``partition_info``, an Array's ``block_id``.
+    """
+    if number is None:
+        number = partition_info["number"] if partition_info is not None else block_id[0]
     docs = part if hasattr(part, "__len__") else list(part)
     n_docs = len(docs)
-    if expected is not None:
-        n_expected = expected[partition_info["number"]] if partition_info else expected
-        if n_docs != n_expected:
-            number = f" {partition_info['number']}" if partition_info else ""
-            raise ValueError(
-                f"Partition{number} holds {n_docs} documents but lengths says {n_expected}: "
-                "the lengths passed to dask_transform do not match the data."
-            )
+    if partitions.lengths is not None and n_docs != partitions.lengths[number]:
+        raise ValueError(
+            f"Partition {number} holds {n_docs} documents but lengths says "
+            f"{partitions.lengths[number]}: the lengths passed to dask_transform do not match "
+            "the data."
+        )
     if n_docs == 0:
         return np.empty((0, n_features), dtype=dtype)
-    return transform_rows(shipped.estimator, docs, n_features, np.dtype(dtype), "dask_transform")
+    locate = _locator(part, number, partitions)
+    return transform_rows(
+        shipped.estimator, docs, n_features, np.dtype(dtype), "dask_transform", locate
+    )
 
 
-def _transform_frame(part: Any, shipped: Shipment, n_features: int, dtype: str):
+def _transform_frame(
+    part: Any,
+    shipped: Shipment,
+    n_features: int,
+    dtype: str,
+    partitions: _Partitions,
+    number: int | None = None,
+    partition_info: dict | None = None,
+):
     """Transform one partition to a pandas DataFrame (runs on a worker)."""
     import pandas as pd
 
     docs = part if hasattr(part, "__len__") else list(part)
-    X = _transform_block(docs, shipped, n_features, dtype)
+    X = _transform_block(docs, shipped, n_features, dtype, partitions, number, partition_info)
     index = getattr(part, "index", None)
     if not isinstance(index, pd.Index):  # a Bag's list or an Array's block
         index = pd.RangeIndex(len(docs))
@@ -292,7 +351,8 @@ def dask_transform(
         ``.compute_chunk_sizes()``. True counts the documents of every
         partition now (one pass over the input); a sequence gives them (each
         partition is checked against it when transformed). A dask Array input
-        keeps its own, known, chunk sizes.
+        keeps its own, known, chunk sizes. Known lengths also let the error for
+        a bad document name its position in the whole collection (see Raises).
     share_memmap : bool, default=True
         Send arrays of the estimator that are memory-mapped read-only from a
         file (the vectors of a :func:`skembed.save_vectors` store, a model
@@ -328,7 +388,13 @@ def dask_transform(
         ``data`` is not one of the collections above, or does not hold text.
     ValueError
         ``column`` is missing, unknown, or given for data that is not a
-        DataFrame; or ``output`` / ``lengths`` are invalid.
+        DataFrame; or ``output`` / ``lengths`` are invalid. When computed: a
+        document is not a str (None, NaN, a number, bytes that do not decode),
+        as for ``estimator.transform``. The error names the document's position
+        in the whole collection where the partition lengths are known (a dask
+        Array, ``lengths``); else, since a partition does not know where it
+        starts, its position in its partition, with the index label of a
+        Series' document.
 
     See Also
     --------
@@ -401,22 +467,24 @@ def dask_transform(
         return _to_frame(kind, docs, args, frame_meta, dask)
 
     if kind == "array":
+        partitions = _Partitions(offsets=_offsets(docs.chunks[0]))
         return da.map_blocks(
             _transform_block,
             docs,
             *args,
+            dask.delayed(partitions, traverse=False),
             new_axis=1,
             chunks=(docs.chunks[0], (n_features,)),
             dtype=dtype,
             meta=meta,
             token="skembed-transform",
         )
+    partitions = _Partitions(lengths=known, offsets=_offsets(known))
     if kind == "series":
-        expected = None if known is None else dask.delayed(known, traverse=False)
         X = docs.map_partitions(
             _transform_block,
             *args,
-            expected,
+            dask.delayed(partitions, traverse=False),
             meta=meta,
             enforce_metadata=False,
             token="skembed-transform",
@@ -426,12 +494,12 @@ def dask_transform(
         return da.Array(X.dask, X.name, chunks=(known, (n_features,)), dtype=dtype, meta=meta)
     # a Bag: one delayed task per partition, assembled into an array
     transform = dask.delayed(_transform_block, pure=True)
-    name = _task_name(docs, args, known)
+    name = _task_name(docs, args, partitions)
+    shared = dask.delayed(partitions, traverse=False)
     blocks = []
     for i, part in enumerate(docs.to_delayed()):
         n_docs = np.nan if known is None else known[i]
-        expected = None if known is None else known[i]
-        block = transform(part, *args, expected, dask_key_name=f"{name}-{i}")
+        block = transform(part, *args, shared, i, dask_key_name=f"{name}-{i}")
         blocks.append(da.from_delayed(block, shape=(n_docs, n_features), dtype=dtype, meta=meta))
     if not blocks:
         return da.from_array(meta, chunks=meta.shape)
@@ -450,16 +518,24 @@ def _to_frame(kind: str, docs: Any, args: tuple, meta: Any, dask: Any):
     import dask.dataframe as dd
     import pandas as pd
 
+    partitions = _Partitions()  # lengths does not apply to frames
     if kind == "array":
-        docs = dd.from_dask_array(docs)  # index = position; divisions known with the chunks
+        partitions = _Partitions(offsets=_offsets(docs.chunks[0]))
+        # a partition per chunk, index = position; the documents as they are, not
+        # converted to pyarrow strings (which would turn 3 into "3" and decode bytes)
+        with dask.config.set({"dataframe.convert-string": False}):
+            docs = dd.from_dask_array(docs)
         kind = "series"
+    shared = dask.delayed(partitions, traverse=False)
     if kind == "series":
         meta = meta.set_axis(docs._meta.index[:0], axis=0)
-        return docs.map_partitions(_transform_frame, *args, meta=meta, token="skembed-transform")
+        return docs.map_partitions(
+            _transform_frame, *args, shared, meta=meta, token="skembed-transform"
+        )
     transform = dask.delayed(_transform_frame, pure=True)
     name = _task_name(docs, args, "frame")
     frames = [
-        transform(part, *args, dask_key_name=f"{name}-{i}")
+        transform(part, *args, shared, i, dask_key_name=f"{name}-{i}")
         for i, part in enumerate(docs.to_delayed())
     ]
     return dd.from_delayed(frames, meta=meta.set_axis(pd.RangeIndex(0), axis=0), verify_meta=False)

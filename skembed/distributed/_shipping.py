@@ -221,7 +221,12 @@ def output_spec(estimator: Any, caller: str, *, sparse: bool = True) -> tuple[in
 
 
 def transform_rows(
-    estimator: Any, docs: Sequence, n_features: int, dtype: np.dtype, caller: str
+    estimator: Any,
+    docs: Sequence,
+    n_features: int,
+    dtype: np.dtype,
+    caller: str,
+    locate: Callable[[int], str] | None = None,
 ) -> np.ndarray:
     """``estimator.transform(docs)`` as a C-contiguous ndarray, checked against the spec.
 
@@ -235,6 +240,12 @@ def transform_rows(
         The output promised to the engine, from :func:`output_spec`.
     caller : str
         The public function, for messages.
+    locate : callable, optional
+        ``locate(i)`` names document ``i`` of ``docs`` in the engine's whole
+        collection (``"Document 1207"``, ``"Document 3 of partition 2"``).
+        ``transform`` numbers the documents of ``docs`` from 0, so the error it
+        raises for a bad one (``"Document 3 is None; ..."``, worded by
+        :mod:`skembed._text`) is raised again with that name instead.
 
     Returns
     -------
@@ -245,12 +256,18 @@ def transform_rows(
     Raises
     ------
     ValueError
-        Another shape, or a dtype that does not cast safely.
+        Another shape, or a dtype that does not cast safely; or a bad document.
     """
     dtype = np.dtype(dtype)
     if len(docs) == 0:
         return np.empty((0, n_features), dtype=dtype)
-    X = as_array(estimator.transform(docs))
+    try:
+        X = as_array(estimator.transform(docs))
+    except ValueError as exc:
+        located = None if locate is None else _locate_document_error(exc, len(docs), locate)
+        if located is None:
+            raise
+        raise located from None
     if X.shape != (len(docs), n_features) or not np.can_cast(X.dtype, dtype, "safe"):
         raise ValueError(
             f"{type(estimator).__name__}.transform returned an array of shape {X.shape} and "
@@ -258,6 +275,17 @@ def transform_rows(
             f"({len(docs)}, {n_features}) of {dtype}."
         )
     return np.ascontiguousarray(X, dtype=dtype)
+
+
+def _locate_document_error(
+    exc: ValueError, n_docs: int, locate: Callable[[int], str]
+) -> ValueError | None:
+    """``exc`` with its document renamed ``locate(index)``; None if it names no document."""
+    from .._text import DocumentError
+
+    if not isinstance(exc, DocumentError) or not 0 <= exc.index < n_docs:
+        return None
+    return exc.renamed(locate(exc.index))
 
 
 def single_process(estimator: Any) -> Any:

@@ -56,13 +56,23 @@ def _text_types() -> tuple[type, ...]:
     return tuple(getattr(T, n) for n in names if hasattr(T, n))
 
 
-def _null_error(input_col: str, index: int) -> ValueError:
+def _document_name(input_col: str, index: int) -> str:
+    """How errors name document ``index`` of the partition being computed.
+
+    A Spark partition does not know how many rows the partitions before it
+    hold (counting them is a job of its own, as ``RDD.zipWithIndex`` runs), so
+    a document is named by its partition and its position in it.
+    """
     from pyspark import TaskContext
 
     context = TaskContext.get()
     where = f" of partition {context.partitionId()}" if context is not None else ""
+    return f"Document {index}{where} (column {input_col!r})"
+
+
+def _null_error(input_col: str, index: int) -> ValueError:
     return ValueError(
-        f"Document {index}{where} (column {input_col!r}) is null; expected a str (or bytes). "
+        f"{_document_name(input_col, index)} is null; expected a str (or bytes). "
         f"Drop or fill missing documents before vectorizing, e.g. with "
         f"df.dropna(subset=[{input_col!r}]) or df.fillna('', subset=[{input_col!r}]), or "
         "pass on_null='null' to give them a null vector."
@@ -100,16 +110,25 @@ def _map_partition(
             column = batch.column(input_col)
             docs = column.to_pylist()
             valid = None
+            rows = np.arange(seen, seen + n)  # the position in the partition of each doc
             if column.null_count:
                 is_valid = column.is_valid().to_numpy(zero_copy_only=False)
                 if on_null == "error":
-                    raise _null_error(input_col, seen + int(np.flatnonzero(~is_valid)[0]))
+                    raise _null_error(input_col, int(rows[~is_valid][0]))
                 valid = is_valid
                 docs = [d for d in docs if d is not None]
+                rows = rows[valid]
             if estimator is None:  # a Broadcast of the shipment, or the shipment (inline)
                 shipment = source if isinstance(source, Shipment) else source.value
                 estimator = shipment.estimator
-            X = transform_rows(estimator, docs, n_features, dtype, "spark_transform")
+            X = transform_rows(
+                estimator,
+                docs,
+                n_features,
+                dtype,
+                "spark_transform",
+                lambda i, rows=rows: _document_name(input_col, int(rows[i])),
+            )
             if valid is not None:
                 full = np.zeros((n, n_features), dtype=dtype)
                 full[valid] = X
@@ -197,10 +216,12 @@ def spark_transform(
         column(s). None keeps all columns, ``input_col`` included; pass e.g.
         ``["id"]`` to avoid sending the text back from the Python workers.
     on_null : {"error", "null"}, default="error"
-        A null document raises ``ValueError`` (naming the partition and the
-        document's position in it), as ``transform`` does for ``None``, when
-        the partition is computed: Spark then reports it as a failed job whose
-        message contains that of the ``ValueError``. "null" gives null
+        A null document raises ``ValueError``, as ``transform`` does for
+        ``None``, when the partition is computed: Spark then reports it as a
+        failed job whose message contains that of the ``ValueError``. It names
+        the partition and the document's position in it, as the error for any
+        bad document (bytes that do not decode) does: a partition does not know
+        where it starts in the DataFrame. "null" gives null
         documents a null vector (null in every column with
         ``output="columns"``).
     stores : {"path", "copy"}, default="path"

@@ -22,13 +22,14 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_consistent_length, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import seed_from_random_state
 from .._docstrings import fill_doc
+from .._native import check_mapped
 from .._text import TEXT_PARAM_CONSTRAINTS, TEXT_PARAMS, build_analyzer, tokenize
 from .._vectors import VECTORS_FORMATS
 from ..pretrained import resolve_vectors
@@ -48,6 +49,93 @@ _INSTALL_HINT = (
     'TextCNNClassifier needs PyTorch and skorch, the optional "torch" extra of skembed: '
     'pip install "skembed[torch]"'
 )
+
+
+class _TorchDevice(HasMethods):
+    """A ``torch.device``, recognised without importing torch (an optional dependency).
+
+    A ``HasMethods``, one of the constraint classes that scikit-learn's parameter
+    validation takes as they are.
+    """
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return type(val).__module__ == "torch" and type(val).__name__ == "device"
+
+    def __str__(self) -> str:
+        return "an instance of 'torch.device'"
+
+
+def _check_device(device: Any, torch: Any, owner: str) -> Any:
+    """The ``torch.device`` that the ``device`` parameter names, usable on this machine.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        'auto' ('cuda' when a GPU is available, else 'cpu'), a device string
+        ('cpu', 'cuda', 'cuda:1', 'mps') or a ``torch.device``.
+    torch : module
+        The torch module.
+    owner : str
+        The estimator, for messages.
+
+    Returns
+    -------
+    device : torch.device
+
+    Raises
+    ------
+    ValueError
+        ``device`` is not a device string; or names a device this machine does
+        not have (torch is checked before any tensor is moved: moving one to a
+        missing device raises torch's own errors, an ``AssertionError`` for
+        CUDA in a CPU-only torch).
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(
+            f"The 'device' parameter of {owner} must be 'auto', 'cpu', 'cuda', "
+            f"'cuda:<index>', 'mps' or a torch.device. Got {device!r} instead."
+        ) from None
+    kind = resolved.type
+    if kind == "cpu":
+        return resolved
+    start = f"The 'device' parameter of {owner} is {str(device)!r}, but"
+    use = "Use device='cpu' (or 'auto', which picks a GPU when there is one)."
+    if kind == "mps":
+        available, count = torch.backends.mps.is_available(), 1
+        built = torch.backends.mps.is_built()
+        name, missing = "MPS", "needs macOS 12.3+ on Apple silicon"
+    else:
+        backend = getattr(torch, kind, None)  # torch.cuda, torch.xpu, ...
+        if not callable(getattr(backend, "is_available", None)):
+            raise ValueError(
+                f"{start} {owner} trains and predicts on 'cpu', 'cuda', 'mps' or another "
+                f"accelerator that torch reports available, and {kind!r} is not one. {use}"
+            )
+        available, count = backend.is_available(), backend.device_count()
+        name = kind.upper()
+        built = torch.backends.cuda.is_built() if kind == "cuda" else True
+        missing = f"sees no {name} device"
+        if kind == "cuda":
+            missing += ": no GPU, no driver, or CUDA_VISIBLE_DEVICES hides them"
+    if not available:
+        why = f"is built without {name}" if not built else missing
+        raise ValueError(
+            f"{start} {name} is not available on this machine (torch {torch.__version__} "
+            f"{why}). {use}"
+        )
+    if resolved.index is not None and resolved.index >= count:
+        raise ValueError(
+            f"{start} this machine has {count} {name} device{'s' * (count != 1)} "
+            f"({kind}:0 to {kind}:{count - 1}). Use one of them, or device={kind!r}."
+        )
+    return resolved
 
 
 def _backend():
@@ -240,10 +328,14 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         Weights of the classes in the cross-entropy loss, as in
         ``LogisticRegression``: ``{label: weight}`` (missing labels weigh 1),
         'balanced' (``n_samples / (n_classes * np.bincount(y))``) or None.
-    device : str, default='auto'
-        Torch device for training and prediction; 'auto' is 'cuda' when a GPU
-        is available, else 'cpu'. The fitted weights are stored on the CPU
-        whatever the device.
+    device : str or torch.device, default='auto'
+        Torch device for training and prediction: 'cpu', 'cuda' (or
+        'cuda:<index>'), 'mps', another accelerator that torch reports
+        available, or a ``torch.device``; 'auto' is 'cuda' when a GPU is
+        available, else 'cpu'. It is checked when ``fit``, ``predict`` and the
+        other methods run, so a model fitted on a GPU and loaded on a machine
+        without one raises a ValueError that says to set ``device='cpu'``. The
+        fitted weights are stored on the CPU whatever the device.
     warm_start : bool, default=False
         When True and the estimator is fitted, ``fit`` continues training the
         fitted network (same vocabulary and classes, optimizer state kept
@@ -330,7 +422,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "unseen_words": [StrOptions({"pretrained", "unknown"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "device": [str],
+        "device": [str, _TorchDevice()],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -457,15 +549,8 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _device(self, torch) -> Any:
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            return torch.device(self.device)
-        except RuntimeError as exc:
-            raise ValueError(
-                f"The 'device' parameter of TextCNNClassifier must be 'auto' or a torch device "
-                f"such as 'cpu' or 'cuda:0'. Got {self.device!r} instead ({exc})."
-            ) from None
+        """The ``torch.device`` that ``device`` names, checked to be usable here."""
+        return _check_device(self.device, torch, "TextCNNClassifier")
 
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -500,6 +585,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         backend = _backend()
         import torch
 
+        device = self._device(torch)  # before any work: a GPU may be missing
         tokens = tokenize(X, self._text_params())
         y = column_or_1d(y, warn=True)
         check_consistent_length(tokens, y)
@@ -510,6 +596,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         # everything is computed first and assigned to self once training is
         # done, so a failed fit leaves a fitted estimator as it was
         warm = self.warm_start and hasattr(self, "module_state_")
+        check_mapped(self.embeddings, self if warm else None)  # memory-mapped: unchanged
         if warm:
             classes, vocabulary = self.classes_, self.vocabulary_
             y_enc = _encode(classes, y, "y")
@@ -543,7 +630,6 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             init, coverage, unseen = self._initial_embeddings(vocabulary, seed)
         weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-        device = self._device(torch)
         devices = []
         if device.type == "cuda":
             devices = [device.index if device.index is not None else torch.cuda.current_device()]
@@ -597,11 +683,10 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         if self.mode == "rand":
             init = rng.uniform(-0.25, 0.25, (n_rows, self.embedding_dim)).astype(np.float32)
         else:
+            # checked like every source of vectors (check_word_vectors): distinct words
+            # (a repeated one keeps its first row), finite float32 rows
             words, matrix, _ = resolve_vectors(self.embeddings, self.vectors_format)
-            matrix = np.asarray(matrix, dtype=np.float32)
-            if matrix.ndim != 2 or len(words) == 0:
-                raise ValueError("The pretrained vectors hold no words.")
-            index = {w: i for i, w in reversed(list(enumerate(words)))}  # first one wins
+            index = dict(zip(words, range(len(words)), strict=True))
             rows = np.fromiter(
                 map(index.get, vocabulary, repeat(-1)), dtype=np.int64, count=len(vocabulary)
             )
@@ -737,6 +822,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _logits(self, X: Iterable[Any]) -> np.ndarray:
         check_is_fitted(self)
+        check_mapped(self)  # the files of memory-mapped arrays: unchanged since opened
         _backend()
         import torch
 
@@ -841,5 +927,5 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         tags.requires_fit = True
-        tags.non_deterministic = self.device not in ("cpu", "auto")
+        tags.non_deterministic = str(self.device) not in ("cpu", "auto")
         return tags
