@@ -8,6 +8,7 @@ does is here, once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,7 +20,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._corpus import open_corpus
-from ._parallel import can_fork, fork_rows
+from ._native import check_mapped
+from ._parallel import fork_is_safe, fork_rows, joblib_rows, user_chose_backend
 from ._pooling import POOLINGS, RowSource, pool
 from ._sparse import count_matrix, count_token_stream
 from ._text import (
@@ -177,6 +179,7 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
             One row per document; a document with no usable token gets a zero row.
         """
         check_is_fitted(self)
+        check_mapped(self)  # the files of memory-mapped arrays: unchanged since opened
         dtype = self._check_dtype()
         n_features = self.n_features_out_
         try:
@@ -190,13 +193,16 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
             return np.concatenate(parts)
         out = np.empty((n_docs, n_features), dtype=dtype)
         n_workers = min(self._n_workers(), n_docs // CHUNK_SIZE)
-        if n_workers > 1 and can_fork():
-            # Worker processes each transform a contiguous slice (see _parallel).
+        if n_workers > 1:
+            # Worker processes each transform a contiguous slice (see _parallel):
+            # forked when that is safe, else through joblib.
             check_document_collection(raw_documents)
             docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
-            return fork_rows(
-                lambda lo, hi: self._row_blocks(docs[lo:hi], dtype, start=lo), out, n_workers
-            )
+            if fork_is_safe() and not user_chose_backend():
+                return fork_rows(
+                    lambda lo, hi: self._row_blocks(docs[lo:hi], dtype, start=lo), out, n_workers
+                )
+            return joblib_rows(partial(_slice_rows, self, dtype=dtype), docs, out, n_workers)
         start = 0
         for block in self._row_blocks(raw_documents, dtype):
             out[start : start + len(block)] = block
@@ -274,6 +280,12 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
         return hasattr(self, "n_features_out_")
 
 
+def _slice_rows(est: _BaseEmbeddingVectorizer, docs: list, start: int, *, dtype) -> np.ndarray:
+    """The output rows of ``docs`` (documents ``start`` onwards), in one array: a joblib task."""
+    blocks = list(est._row_blocks(docs, dtype, start=start))
+    return np.concatenate(blocks) if blocks else np.zeros((0, est.n_features_out_), dtype)
+
+
 class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
     """A vectorizer whose document vector pools the vectors of its words.
 
@@ -307,6 +319,7 @@ class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
     def _fit_corpus(self, corpus, want_output: bool):
         self.seed_ = seed_from_random_state(self.random_state)
         self._fit_store(corpus)
+        check_mapped(self.vectors_, self.subwords_)  # e.g. vectors=<a loaded estimator>
         if self.oov == "subword" and getattr(self, "subwords_", None) is None:
             raise ValueError(
                 "oov='subword' needs character n-gram vectors (a FastTextVectorizer or a "

@@ -7,7 +7,8 @@ interface:
   array, Series): the token lists are kept and gensim trains on them.
 - :class:`FileCorpus` when they are a stream (a generator, an open file, any
   iterable without ``len``): the documents are read once, tokenized and written
-  to a temporary file of space-separated tokens, one document per line; gensim
+  to a scratch file of space-separated tokens, one document per line (unnamed
+  on Linux, so that no kill leaves it in ``$TMPDIR``); gensim
   trains on that file in its ``corpus_file`` mode (its C++ reader, which also
   scales with ``n_jobs``), and weights and outputs are computed by reading it
   back in chunks. The corpus is never held in memory.
@@ -15,12 +16,11 @@ interface:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ._io import scratch_file
 from ._text import _validated, build_analyzer, tokenize
 
 #: Documents per chunk when a file corpus is read back.
@@ -123,10 +123,8 @@ def open_corpus(raw_documents: Any, params: dict[str, Any]):
     if not is_stream(raw_documents):
         yield MemoryCorpus(tokenize(raw_documents, params))
         return
-    fd, path = tempfile.mkstemp(prefix="skembed-corpus-", suffix=".txt")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    # a scratch file: no signal (SIGTERM, SIGKILL) leaves the token copy behind
+    with scratch_file(prefix="skembed-corpus-", suffix=".txt") as path:
+        with open(path, "w", encoding="utf-8") as fh:
             n_docs, n_tokens = _write_tokens(raw_documents, params, fh)
         yield FileCorpus(path, n_docs, n_tokens)
-    finally:
-        os.unlink(path)

@@ -20,12 +20,25 @@ since every row depends only on its own document.
 A child that fails sends its pickled exception through a pipe (a trusted
 channel: it comes from our own fork), and the parent raises the exception of
 the lowest slice, which is the one the sequential path would have raised.
-Forking needs a POSIX ``fork`` that is safe with the loaded libraries, so this
-runs on Linux only; elsewhere ``transform`` stays sequential.
+When forking is safe
+    A forked child holds a copy of every lock of the parent in the state it had
+    at the fork, but only the forking thread runs in it: a lock that another
+    thread held then (an inference lock, a library's cache lock, a logging
+    handler's) is held forever in the child, which deadlocks on first use.
+    :func:`fork_is_safe` therefore allows a fork only when the calling thread
+    is the process's only Python thread, on Linux (``os.fork`` with ``/proc``).
+    Otherwise, and when the user chose a joblib backend with
+    ``joblib.parallel_config``, :func:`joblib_rows` runs the slices through
+    joblib instead: its worker processes start fresh, so they inherit no lock,
+    at the price of pickling the estimator to them.
+
+A forked child asks the kernel to kill it when its parent dies
+(``PR_SET_PDEATHSIG``), so a killed parent never leaves workers behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
@@ -33,16 +46,47 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["can_fork", "fork_rows"]
+__all__ = ["can_fork", "fork_is_safe", "fork_rows", "joblib_rows", "user_chose_backend"]
+
+#: ``prctl`` option: the signal the kernel sends a process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 def can_fork() -> bool:
-    """Whether :func:`fork_rows` can run here (Linux with ``os.fork``)."""
+    """Whether :func:`fork_rows` can run on this platform (Linux with ``os.fork``)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def fork_is_safe() -> bool:
+    """Whether forking now is safe: Linux, and no Python thread but the caller.
+
+    With other threads running, a lock one of them holds at the fork stays
+    held forever in the child (see the module docstring).
+    """
+    return can_fork() and threading.active_count() == 1
+
+
+def user_chose_backend() -> bool:
+    """Whether a joblib backend other than the default one is active (``parallel_config``)."""
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    return not isinstance(get_active_backend()[0], LokyBackend)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this (child) process when its parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - prctl is always there on Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _write_all(fd: int, data: memoryview) -> None:
@@ -74,9 +118,11 @@ def _child(
     hi: int,
     data: socket.socket,
     err_fd: int,
+    parent: int,
 ) -> None:
     code = 0
     try:
+        _die_with_parent(parent)
         for block in compute(lo, hi):
             data.sendall(memoryview(np.ascontiguousarray(block)).cast("B"))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, raised there
@@ -114,8 +160,13 @@ def fork_rows(
     Returns
     -------
     out : ndarray
+
+    Notes
+    -----
+    Call it only when :func:`fork_is_safe` says so.
     """
     n_rows = out.shape[0]
+    parent = os.getpid()
     bounds = np.linspace(0, n_rows, n_workers + 1).astype(int)
     row_bytes = out.dtype.itemsize * out.shape[1]
     children = []  # (pid, data_r, err_r, lo, hi)
@@ -134,7 +185,7 @@ def fork_rows(
                 for _, other_data, other_err, _, _ in children:
                     other_data.close()
                     os.close(other_err)
-                _child(compute, lo, hi, data_w, err_w)
+                _child(compute, lo, hi, data_w, err_w, parent)
             data_w.close()
             os.close(err_w)
             children.append((pid, data_r, err_r, lo, hi))
@@ -204,3 +255,39 @@ def _close(children: list) -> None:
             os.close(err_r)
         except OSError:
             pass
+
+
+def joblib_rows(
+    rows_of: Callable[[Sequence, int], np.ndarray],
+    docs: Sequence,
+    out: np.ndarray,
+    n_workers: int,
+) -> np.ndarray:
+    """Fill ``out`` with ``rows_of(docs[lo:hi], lo)`` for contiguous slices, through joblib.
+
+    The way to run in parallel when forking is not safe (or the user chose a
+    joblib backend): ``rows_of`` (a picklable callable, e.g. a ``partial`` of a
+    module-level function and the estimator) travels to joblib's workers with
+    its slice of the documents. As with :func:`fork_rows`, the error raised is
+    the one of the lowest failing slice, which the sequential path would raise.
+    """
+    from joblib import Parallel, delayed
+
+    bounds = np.linspace(0, len(docs), n_workers + 1).astype(int)
+    slices = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+    results = Parallel(n_jobs=n_workers)(
+        delayed(_captured)(rows_of, docs[lo:hi], lo) for lo, hi in slices
+    )
+    for (lo, hi), (ok, value) in zip(slices, results, strict=True):
+        if not ok:
+            raise value
+        out[lo:hi] = value
+    return out
+
+
+def _captured(rows_of: Callable[[Sequence, int], np.ndarray], docs: Sequence, start: int):
+    """``(True, rows)``, or ``(False, exception)``: joblib would raise the first to finish."""
+    try:
+        return True, rows_of(docs, start)
+    except Exception as exc:  # noqa: BLE001 - raised by joblib_rows, in slice order
+        return False, exc

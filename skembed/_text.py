@@ -68,33 +68,57 @@ def _is_nan(doc: Any) -> bool:
     return isinstance(doc, numbers.Real) and not isinstance(doc, bool) and math.isnan(doc)
 
 
+class DocumentError(ValueError):
+    """A document that is not usable text, named by its index: "Document 3 is None; ...".
+
+    ``index`` is its position in the collection given to the call that raised;
+    an engine that transforms a collection in pieces (:mod:`skembed.distributed`)
+    renames it with :meth:`renamed` to say where it is in the whole.
+    """
+
+    def __init__(self, index: int, problem: str, name: str | None = None):
+        self.index, self.problem = index, problem
+        self.name = f"Document {index}" if name is None else name
+        super().__init__(f"{self.name} {problem}")
+
+    def __reduce__(self):  # pickles (to and from worker processes) with its fields
+        return type(self), (self.index, self.problem, self.name)
+
+    def renamed(self, name: str) -> DocumentError:
+        """The same error with the document called ``name`` (e.g. "Document 7 of partition 2")."""
+        return type(self)(self.index, self.problem, name)
+
+
 def _check_document(doc: Any, index: int, *, encoding: str, decode_error: str, raw_ok: bool):
-    """Return ``doc`` decoded to ``str``, or raise a ValueError naming ``index``."""
+    """Return ``doc`` decoded to ``str``, or raise a :class:`DocumentError` naming ``index``."""
     if isinstance(doc, str):
         return doc
     if isinstance(doc, (bytes, bytearray, np.bytes_)):
         try:
             return bytes(doc).decode(encoding, decode_error)
         except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"Document {index} could not be decoded with encoding={encoding!r}: {exc}. "
-                "Pass decode_error='replace' or 'ignore', or the right encoding."
+            raise DocumentError(
+                index,
+                f"could not be decoded with encoding={encoding!r}: {exc}. "
+                "Pass decode_error='replace' or 'ignore', or the right encoding.",
             ) from None
     if isinstance(doc, np.str_):
         return str(doc)
     if doc is None or _is_nan(doc) or doc is pd.NA:
         what = "None" if doc is None else "NaN"
-        raise ValueError(
-            f"Document {index} is {what}; expected a str (or bytes). Drop or fill missing "
-            "documents before vectorizing, e.g. with pandas' Series.fillna('')."
+        raise DocumentError(
+            index,
+            f"is {what}; expected a str (or bytes). Drop or fill missing "
+            "documents before vectorizing, e.g. with pandas' Series.fillna('').",
         )
     if raw_ok:
         # A callable analyzer receives each document as given (e.g. a list of tokens).
         return doc
-    raise ValueError(
-        f"Document {index} is of type {type(doc).__name__}; expected a str (or bytes). "
+    raise DocumentError(
+        index,
+        f"is of type {type(doc).__name__}; expected a str (or bytes). "
         "To pass pre-tokenized documents, set analyzer to a callable such as "
-        "analyzer=lambda tokens: tokens."
+        "analyzer=lambda tokens: tokens.",
     )
 
 

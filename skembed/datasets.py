@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._docstrings import doc_filler
+from ._io import atomic_file
 
 __all__ = ["fetch_movie_reviews", "fetch_sst2", "fetch_trec", "get_data_home"]
 
@@ -238,11 +238,9 @@ def _manual_hint(remote: _RemoteFile, url: str, data_home: str) -> str:
 
 def _download(remote: _RemoteFile, url: str, path: str, timeout: float) -> None:
     """Download ``url`` to ``path`` atomically, checking the digest on the way."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{remote.filename}.", suffix=".part", dir=folder)
-    try:
+    with atomic_file(path) as fd:
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as response:
+        with os.fdopen(fd, "wb", closefd=False) as out, urlopen(url, timeout=timeout) as response:
             while block := response.read(1 << 20):
                 digest.update(block)
                 out.write(block)
@@ -252,10 +250,6 @@ def _download(remote: _RemoteFile, url: str, path: str, timeout: float) -> None:
                 f"expected {remote.sha256}; it was deleted. The download may have been "
                 "corrupted or altered: try again."
             )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _fetch_file(
