@@ -52,6 +52,7 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -66,8 +67,17 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
 pygments_style = "sphinx"
 
-# No intersphinx: the build must work offline. References to scikit-learn, gensim and
-# torch objects render as code without a link.
+# -- intersphinx ---------------------------------------------------------------------
+# The build must work offline, so the inventories are read from docs/_intersphinx/, written
+# from the installed packages by docs/_intersphinx/make_inventories.py; the links point to
+# the projects' published documentation.
+_INVENTORIES = Path(__file__).resolve().parent / "_intersphinx"
+intersphinx_mapping = {
+    "sklearn": ("https://scikit-learn.org/stable/", str(_INVENTORIES / "sklearn.inv")),
+    "numpy": ("https://numpy.org/doc/stable/", str(_INVENTORIES / "numpy.inv")),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", str(_INVENTORIES / "scipy.inv")),
+    "gensim": ("https://radimrehurek.com/gensim/", str(_INVENTORIES / "gensim.inv")),
+}
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------------
 autosummary_generate = True
