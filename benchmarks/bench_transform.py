@@ -14,8 +14,8 @@ import argparse
 import gc
 import os
 import platform
+import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,7 +25,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 
-def _pss_kib(pid: int) -> int:
+#: The PSS sampler, run as a separate process: a sampling *thread* in this process would
+#: make transform(n_jobs=2) take the joblib path, since forking beside a running thread
+#: is unsafe (skembed._parallel.fork_is_safe).
+SAMPLER = r"""
+import os, sys, time
+
+def pss_kib(pid):
     try:
         with open(f"/proc/{pid}/smaps_rollup") as fh:
             for line in fh:
@@ -35,8 +41,7 @@ def _pss_kib(pid: int) -> int:
         pass
     return 0
 
-
-def _children(pid: int) -> list[int]:
+def children(pid):
     out = []
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
@@ -46,60 +51,65 @@ def _children(pid: int) -> list[int]:
         pass
     return out
 
-
-def _tree(root: int) -> list[int]:
+def tree(root, me):
     pids, stack = [], [root]
     while stack:
         pid = stack.pop()
-        pids.append(pid)
-        stack += _children(pid)
+        if pid != me:
+            pids.append(pid)
+            stack += children(pid)
     return sorted(pids)
 
+def sample(root, me):
+    # None when a worker was forked or ended while reading (an inconsistent sample:
+    # the parent read unshared and the child shared counts pages one and a half times)
+    pids = tree(root, me)
+    total = sum(pss_kib(p) for p in pids)
+    return None if tree(root, me) != pids else total / 1024
 
-def rss_mib() -> float | None:
-    """Proportional set size of this process and all its descendants, MiB.
-
-    PSS splits shared pages between the processes that map them, so forked
-    workers sharing the parent's matrix are not counted twice, and the worker
-    processes of ``n_jobs > 1`` are included. The processes are listed before
-    and after their PSS is read; when a worker was forked or ended in between,
-    the sample is inconsistent (the parent read unshared and the child read
-    shared counts its pages one and a half times) and None is returned.
-    """
-    root = os.getpid()
-    pids = _tree(root)
-    total = sum(_pss_kib(pid) for pid in pids)
-    if _tree(root) != pids:
-        return None
-    return total / 1024
+import select
+root, me = int(sys.argv[1]), os.getpid()
+start = None
+while start is None:
+    start = sample(root, me)
+peak, discarded = start, 0
+print(f"{start}", flush=True)
+while not select.select([sys.stdin], [], [], 0.005)[0]:
+    value = sample(root, me)
+    if value is None:
+        discarded += 1
+    else:
+        peak = max(peak, value)
+print(f"{peak} {discarded}", flush=True)
+"""
 
 
 class PeakRSS:
-    """Samples the process tree's PSS every 5 ms in a thread: peak added over the start."""
+    """Peak proportional set size (PSS) of this process tree, added over its start, MiB.
+
+    PSS splits shared pages between the processes that map them, so forked
+    workers sharing the parent's matrix are not counted twice, and the worker
+    processes of ``n_jobs > 1`` are included. A separate sampler process reads
+    it every 5 ms (see :data:`SAMPLER`).
+    """
 
     def __enter__(self):
         gc.collect()
-        self.start = rss_mib()
-        self.peak = self.start
-        self.discarded = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", SAMPLER, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.start = float(self._proc.stdout.readline())
         return self
 
-    def _run(self):
-        while not self._stop.is_set():
-            sample = rss_mib()
-            if sample is None:
-                self.discarded += 1
-            else:
-                self.peak = max(self.peak, sample)
-            time.sleep(0.005)
-
     def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss_mib() or 0.0)
+        self._proc.stdin.write("stop\n")
+        self._proc.stdin.flush()
+        peak, discarded = self._proc.stdout.readline().split()
+        self._proc.wait()
+        self.peak, self.discarded = float(peak), int(discarded)
 
     @property
     def added(self) -> float:
@@ -169,6 +179,8 @@ def main() -> None:
     t_cv, _ = timed(lambda: cv.transform(docs), repeat=2)
     rows.append(("CountVectorizer(vocabulary).transform", t_cv, None))
 
+    forks: list[int] = []  # os.fork calls: transform(n_jobs=2) must take the fork path
+    os.register_at_fork(after_in_parent=lambda: forks.append(1))
     est = {}
     for n_jobs in (1, 2):
         vec = MeanEmbeddingVectorizer(kv, n_jobs=n_jobs).fit(docs[:10])
@@ -199,7 +211,8 @@ def main() -> None:
     print(
         f"\nTransform benchmark: {n_docs:,} MR-like documents, {n_words:,} x {args.dim} "
         f"float32 vocabulary; output {output_mib:,.0f} MiB\n"
-        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores\n"
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores; "
+        f"n_jobs=2 forked {len(forks)} times (0 would mean the joblib path)\n"
     )
     print(f"| {'method':40} | {'seconds':>8} | {'docs/s':>10} | {'peak PSS added (MiB)':>20} |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 12}|{'-' * 22}|")
