@@ -154,7 +154,7 @@ def run_cnn(task, mode: str, glove, seeds: list[int], extra: dict, verbose: int)
     out = {"acc": [], "fit_s": [], "s_per_epoch": [], "epochs": [], "best_epoch": []}
     for seed in seeds:
         clf = TextCNNClassifier(
-            embeddings=None if mode == "rand" else glove,
+            vectors=None if mode == "rand" else glove,
             mode=mode,
             token_pattern=KIM_TOKENS,
             random_state=seed,

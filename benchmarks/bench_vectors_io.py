@@ -71,7 +71,7 @@ def _child(task: str, args: dict) -> dict:
     sys.path.insert(0, str(REPO))
     out: dict = {}
     if task == "open_lean":
-        # skembed._native needs only numpy: bypass the package __init__ (which imports
+        # skembed.vectors needs only numpy: bypass the package __init__ (which imports
         # scikit-learn) to show what opening costs in a lean serving process
         import types
 
@@ -80,7 +80,7 @@ def _child(task: str, args: dict) -> dict:
         sys.modules["skembed"] = package
         task = "open"
     if task == "open":
-        from skembed._native import open_vectors
+        from skembed.vectors import open_vectors
 
         rss0 = _status("VmRSS")
         _reset_peak()
@@ -101,7 +101,7 @@ def _child(task: str, args: dict) -> dict:
     elif task == "convert":
         from gensim.models import KeyedVectors  # noqa: F401  (imported before timing, as below)
 
-        from skembed._native import convert_vectors
+        from skembed.vectors import convert_vectors
 
         rss0 = _status("VmRSS")
         _reset_peak()
@@ -122,7 +122,7 @@ def _child(task: str, args: dict) -> dict:
         import mmap
 
         from skembed import MeanEmbeddingVectorizer
-        from skembed._native import open_vectors
+        from skembed.vectors import open_vectors
 
         docs = Path(args["docs"]).read_text(encoding="utf-8").split("\n")
         if args["cold"]:  # drop vectors.npy's clean pages from the page cache (only that file)
@@ -132,7 +132,7 @@ def _child(task: str, args: dict) -> dict:
         rss0, anon0, file0 = _status("VmRSS"), _status("RssAnon"), _status("RssFile")
         _reset_peak()
         t = time.perf_counter()
-        try:  # a store path, once resolve_vectors opens native stores
+        try:  # a store path, once as_word_vectors opens native stores
             vec = MeanEmbeddingVectorizer(args["store"]).fit(docs[:1])
             out["how"] = "vectors=<store path>"
         except ValueError:
@@ -363,7 +363,7 @@ def main() -> None:
         f"| open: peak RSS added, MiB | {o_m:.0f} | {g_m:.0f} | {g_m / max(o_m, 1):.1f}x |",
         f"| open: process RSS after open, imports included (import skembed / gensim), MiB "
         f"| {med(opens, 'rss_after'):.0f} | {med(gopens, 'rss_after'):.0f} | |",
-        f"| open in a lean process (numpy + skembed._native only): seconds; RSS after, MiB "
+        f"| open in a lean process (numpy + skembed.vectors only): seconds; RSS after, MiB "
         f"| {med(leans, 'seconds'):.3f}; {med(leans, 'rss_after'):.0f} | | |",
         f"| open with verify='sha256' (reads every byte), seconds "
         f"| {res['sha']['seconds']:.2f} | | |",

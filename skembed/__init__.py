@@ -7,15 +7,13 @@ and return dense document vectors, so they sit next to ``CountVectorizer`` and
 
 from __future__ import annotations
 
-from ._native import convert_vectors, open_vectors, save_vectors
-from ._vectors import SubwordTable
+from ._version import __version__
 from .doc2vec import Doc2VecVectorizer
 from .fasttext import FastTextVectorizer
 from .persistence import load, save
 from .pretrained import MeanEmbeddingVectorizer
+from .vectors import SubwordTable, WordVectors, convert_vectors, open_vectors, save_vectors
 from .word2vec import Word2VecVectorizer
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Doc2VecVectorizer",
@@ -24,6 +22,7 @@ __all__ = [
     "SubwordTable",
     "TextCNNClassifier",
     "Word2VecVectorizer",
+    "WordVectors",
     "__version__",
     "convert_vectors",
     "load",

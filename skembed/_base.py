@@ -15,26 +15,25 @@ from typing import Any
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._cache import cached_on
 from ._corpus import open_corpus
-from ._native import check_mapped
-from ._parallel import fork_is_safe, fork_rows, joblib_rows, user_chose_backend
+from ._io import check_mapped
+from ._parallel import parallel_rows
 from ._pooling import POOLINGS, RowSource, pool
 from ._sparse import count_matrix, count_token_stream
 from ._text import (
     SENTINEL,
-    TEXT_PARAM_CONSTRAINTS,
-    TEXT_PARAMS,
+    TextInputMixin,
     batch_tokens,
-    build_analyzer,
     check_document_collection,
     iter_document_chunks,
 )
-from ._vectors import arrays_to_keyed_vectors, random_word_vectors
 from ._weights import first_components, idf_weights, remove_components, sif_weights
+from .vectors._random import random_word_vectors
 
 #: Documents per batch on the transform path: bounds the temporary memory.
 CHUNK_SIZE = 4096
@@ -61,7 +60,7 @@ def _validate_pooling(pooling: Any, owner: str) -> None:
         )
 
 
-class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
+class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
     """Text in, dense document vectors out. Subclasses implement two hooks:
 
     - ``_fit_corpus(corpus, want_output)``: learn from the training corpus (a
@@ -71,28 +70,23 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
       (or ``_transform_documents(docs)`` for a batch of validated documents).
     """
 
+    # raw_documents is the input, not metadata to route (as in scikit-learn's text.py)
+    __metadata_request__fit = {"raw_documents": metadata_routing.UNUSED}
+    __metadata_request__transform = {"raw_documents": metadata_routing.UNUSED}
+
+    _fitted_attribute = "n_features_out_"
+
+    #: The attributes ``fit`` sets: what ``skembed.save`` writes and ``skembed.load`` sets.
+    _fitted_state: tuple[str, ...] = ("word_vectors_", "n_features_out_", "seed_")
+
     _parameter_constraints: dict = {
-        **TEXT_PARAM_CONSTRAINTS,
+        **TextInputMixin._parameter_constraints,
         "norm": [StrOptions({"l2"}), None],
         "dtype": "no_validation",  # checked in _check_dtype: numpy dtype-likes
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
-
-    # ------------------------------------------------------------ text layer
-    def _text_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in TEXT_PARAMS}
-
-    def build_analyzer(self):
-        """Return the callable that turns one document into its list of tokens.
-
-        Returns
-        -------
-        analyzer : callable
-            scikit-learn's analyzer for this estimator's text parameters.
-        """
-        return build_analyzer(self._text_params())
 
     def _check_dtype(self) -> np.dtype:
         try:
@@ -198,11 +192,7 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
             # forked when that is safe, else through joblib.
             check_document_collection(raw_documents)
             docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
-            if fork_is_safe() and not user_chose_backend():
-                return fork_rows(
-                    lambda lo, hi: self._row_blocks(docs[lo:hi], dtype, start=lo), out, n_workers
-                )
-            return joblib_rows(partial(_slice_rows, self, dtype=dtype), docs, out, n_workers)
+            return parallel_rows(partial(self._row_blocks, dtype=dtype), docs, out, n_workers)
         start = 0
         for block in self._row_blocks(raw_documents, dtype):
             out[start : start + len(block)] = block
@@ -253,46 +243,47 @@ class _BaseEmbeddingVectorizer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
         tags.non_deterministic = self.n_jobs not in (None, 1)
         return tags
 
-    # ------------------------------------------------------------ store view
+    # ------------------------------------------------------------ fitted vectors
+    # ``word_vectors_`` (a WordVectors) is the fitted state; the rest are views of it.
     @property
+    def vocabulary_(self) -> dict[str, int]:
+        """``{word: row of vectors_}``, a view of ``word_vectors_``."""
+        return self.word_vectors_.index
+
+    @property
+    def vectors_(self) -> np.ndarray:
+        """The word vectors, float32 (n_words, dim): ``word_vectors_.matrix``."""
+        return self.word_vectors_.matrix
+
+    @property
+    def subwords_(self):
+        """The fastText n-gram vectors (a SubwordTable) or None: ``word_vectors_.subwords``."""
+        return self.word_vectors_.subwords
+
+    @cached_on("word_vectors_")
     def keyed_vectors_(self):
         """gensim ``KeyedVectors`` over ``vectors_`` (built on first access)."""
         check_is_fitted(self)
-        cache = self.__dict__.get("_keyed_vectors_cache")
-        if cache is None or cache[0] is not self.vectors_:
-            words = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
-            cache = (self.vectors_, arrays_to_keyed_vectors(words, self.vectors_))
-            self.__dict__["_keyed_vectors_cache"] = cache
-        return cache[1]
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state.pop("_keyed_vectors_cache", None)
-        return state
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "n_features_out_")
-
-
-def _slice_rows(est: _BaseEmbeddingVectorizer, docs: list, start: int, *, dtype) -> np.ndarray:
-    """The output rows of ``docs`` (documents ``start`` onwards), in one array: a joblib task."""
-    blocks = list(est._row_blocks(docs, dtype, start=start))
-    return np.concatenate(blocks) if blocks else np.zeros((0, est.n_features_out_), dtype)
+        return self.word_vectors_.to_keyed_vectors()
 
 
 class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
     """A vectorizer whose document vector pools the vectors of its words.
 
-    Subclasses implement ``_fit_store(corpus)``, which sets ``vocabulary_``,
-    ``vectors_`` and ``subwords_`` (a :class:`~skembed._vectors.SubwordTable`
-    or None).
+    Subclasses implement ``_fit_store(corpus)``, which sets ``word_vectors_``
+    (a :class:`~skembed.WordVectors`, with its :class:`~skembed.SubwordTable`
+    for fastText).
     """
+
+    _fitted_state = (
+        *_BaseEmbeddingVectorizer._fitted_state,
+        "weights_",
+        "oov_weight_",
+        "sif_components_",
+    )
 
     _parameter_constraints: dict = {
         **_BaseEmbeddingVectorizer._parameter_constraints,

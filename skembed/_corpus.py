@@ -26,6 +26,22 @@ from ._text import _validated, build_analyzer, tokenize
 #: Documents per chunk when a file corpus is read back.
 READ_CHUNK = 4096
 
+#: gensim's Cython routines silently truncate longer sentences.
+MAX_SENTENCE_LENGTH = 10_000
+
+
+def split_long(token_lists: list[list[str]], limit: int = MAX_SENTENCE_LENGTH) -> list[list[str]]:
+    """Cut documents longer than gensim's limit into pieces, so no token is dropped."""
+    if all(len(t) <= limit for t in token_lists):
+        return token_lists
+    out = []
+    for tokens in token_lists:
+        if len(tokens) <= limit:
+            out.append(tokens)
+        else:
+            out.extend(tokens[i : i + limit] for i in range(0, len(tokens), limit))
+    return out
+
 
 def is_stream(raw_documents: Any) -> bool:
     """Whether ``raw_documents`` should be streamed (an iterable without ``len``)."""
@@ -45,8 +61,6 @@ class MemoryCorpus:
             yield self.tokens
 
     def gensim_input(self, tagged: bool = False) -> dict[str, Any]:
-        from ._gensim import split_long
-
         if tagged:
             from gensim.models.doc2vec import TaggedDocument
 

@@ -60,6 +60,25 @@ oov : {'ignore', 'zero', 'random', 'subword'}, default={oov_default}
     it a fixed U[-0.25, 0.25] vector that depends only on the word and
     ``random_state``; 'subword' averages its character n-gram vectors
     (fastText models only). A document with no usable token gets a zero row.""",
+    # The same concept for a network, with its own values: a network has a
+    # row for every id, so there is nothing to skip ('ignore') and no pooling
+    # to dilute ('zero'); no value is shared with the vectorizers' oov.
+    "classifier_oov": """\
+oov : {'unknown', 'pretrained'}, default='unknown'
+    What an unknown (out-of-vocabulary) word of a document to predict gets: a
+    word outside ``vocabulary_`` (not in the training documents, or seen
+    fewer than ``min_count`` times). 'unknown': the network's unknown row,
+    zero at the start and trained on the training words below ``min_count``
+    (the nearest to the vectorizers' 'zero', but learned). 'pretrained', in
+    the modes with pretrained vectors: its pretrained vector, in both
+    channels, when it has one (else the unknown row), as in Kim's setup,
+    whose vocabulary included the test sentences; the fitted estimator then
+    keeps the vectors of every other pretrained word (``pretrained_vectors_``,
+    as large as the pretrained matrix). On MR and SST-2 this made no
+    measurable difference (see the benchmark page), hence the lighter
+    default. Mode 'rand' always uses the unknown row. The vectorizers' values
+    ('ignore', 'zero', 'random', 'subword') say how a pooling treats such a
+    word; these two are the network's own, none in common with them.""",
     "common_params": """\
 norm : {'l2'} or None, default=None
     Normalise each output row to unit Euclidean length (zero rows stay zero).
@@ -80,6 +99,9 @@ n_jobs : int, default=None
 verbose : int, default=0
     If positive, show progress (epochs, words per second) during ``fit``.""",
     "fitted_store": """\
+word_vectors_ : WordVectors
+    The fitted word vectors (words, float32 matrix, n-gram table): the
+    estimator's fitted state. The next three attributes are views of it.
 vocabulary_ : dict
     A mapping of words to rows of ``vectors_``.
 vectors_ : ndarray of shape (n_words, dim), dtype float32

@@ -1,5 +1,8 @@
 """Training gensim models on token lists: the part Word2Vec, FastText and Doc2Vec share.
 
+:class:`_GensimWordVectorizer` is the base of the two word-vector models
+(Word2Vec and FastText, siblings over it): their shared hyper-parameters
+(:data:`WORD2VEC_CONSTRAINTS`), training and copying gensim's vectors out.
 Two guards sit around gensim's training here, for all three models:
 
 - the hyper-parameter bounds (:data:`GENSIM_CONSTRAINTS`): gensim's Cython
@@ -25,10 +28,11 @@ from gensim.models.callbacks import CallbackAny2Vec
 from joblib import cpu_count
 from sklearn.utils._param_validation import Interval
 
-from ._vectors import _physical_memory, stable_hash
-
-#: gensim's Cython routines silently truncate longer sentences.
-MAX_SENTENCE_LENGTH = 10_000
+from ._base import _PooledEmbeddingVectorizer
+from ._corpus import MAX_SENTENCE_LENGTH, unencodable_token_error, utf8_encodable
+from ._io import physical_memory
+from .vectors import WordVectors
+from .vectors._random import stable_hash
 
 #: The largest C ``int``, the type gensim's Cython code keeps most integer parameters in.
 C_INT_MAX = 2**31 - 1
@@ -72,17 +76,43 @@ GENSIM_CONSTRAINTS: dict[str, list] = {
 }
 
 
-def split_long(token_lists: list[list[str]], limit: int = MAX_SENTENCE_LENGTH) -> list[list[str]]:
-    """Cut documents longer than gensim's limit into pieces, so no token is dropped."""
-    if all(len(t) <= limit for t in token_lists):
-        return token_lists
-    out = []
-    for tokens in token_lists:
-        if len(tokens) <= limit:
-            out.append(tokens)
-        else:
-            out.extend(tokens[i : i + limit] for i in range(0, len(tokens), limit))
-    return out
+#: gensim's word2vec hyper-parameters, shared by Word2Vec and FastText.
+WORD2VEC_CONSTRAINTS: dict[str, list] = {
+    "vector_size": GENSIM_CONSTRAINTS["vector_size"],
+    "window": GENSIM_CONSTRAINTS["window"],
+    "min_count": GENSIM_CONSTRAINTS["min_count"],
+    "max_vocab_size": GENSIM_CONSTRAINTS["max_vocab_size"],
+    "max_final_vocab": [Interval(Integral, 1, None, closed="left"), None],
+    "sample": GENSIM_CONSTRAINTS["sample"],
+    "alpha": GENSIM_CONSTRAINTS["alpha"],
+    "min_alpha": GENSIM_CONSTRAINTS["min_alpha"],
+    "sg": [Interval(Integral, 0, 1, closed="both")],
+    "hs": GENSIM_CONSTRAINTS["hs"],
+    "negative": GENSIM_CONSTRAINTS["negative"],
+    "ns_exponent": GENSIM_CONSTRAINTS["ns_exponent"],
+    "cbow_mean": [Interval(Integral, 0, 1, closed="both")],
+    "epochs": GENSIM_CONSTRAINTS["epochs"],
+    "shrink_windows": ["boolean"],
+}
+
+
+def check_objective(est: Any) -> None:
+    """gensim trains nothing when both hs and negative are off: say so."""
+    if not est.hs and est.negative == 0:
+        raise ValueError(
+            "Either hierarchical softmax (hs=1) or negative sampling (negative > 0) "
+            f"must be enabled; got hs={est.hs} and negative={est.negative}."
+        )
+
+
+def model_kwargs(est: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The gensim constructor arguments of ``est``: its parameters ``names``, a seed, workers.
+
+    ``est`` is fitting: ``seed_`` is set.
+    """
+    kwargs = {name: getattr(est, name) for name in names}
+    kwargs.update(gensim_common_kwargs(est.seed_, est._n_workers()))
+    return kwargs
 
 
 class EpochProgress(CallbackAny2Vec):
@@ -148,7 +178,7 @@ def check_weights_fit(model, name: str) -> None:
         If :func:`weights_nbytes` exceeds the physical memory.
     """
     needed = weights_nbytes(model)
-    memory = _physical_memory()
+    memory = physical_memory()
     if memory is None or needed <= memory:
         return
     what = f"vector_size={model.vector_size:,}"
@@ -312,3 +342,46 @@ def train(model, corpus: dict, *, name: str, verbose: int, min_count: int) -> No
         for attr in guards:
             model.__dict__.pop(attr, None)
         model.callbacks = ()
+
+
+class _GensimWordVectorizer(_PooledEmbeddingVectorizer):
+    """A pooled vectorizer whose word vectors gensim trains on the documents.
+
+    Subclasses implement ``_fit_store(corpus)`` with :meth:`_train` and
+    :meth:`_store_from_keyed_vectors`, and say in ``_validate_extra_params``
+    which ``oov`` values their vectors support.
+    """
+
+    _parameter_constraints: dict = {
+        **_PooledEmbeddingVectorizer._parameter_constraints,
+        **WORD2VEC_CONSTRAINTS,
+        "n_jobs": GENSIM_CONSTRAINTS["n_jobs"],
+    }
+
+    def _validate_extra_params(self) -> None:
+        super()._validate_extra_params()
+        check_objective(self)
+
+    def _gensim_kwargs(self) -> dict[str, Any]:
+        return model_kwargs(self, WORD2VEC_CONSTRAINTS)
+
+    def _train(self, model, corpus) -> None:
+        """Train the gensim ``model`` on ``corpus``, naming a document gensim cannot encode."""
+        try:
+            train(
+                model,
+                corpus.gensim_input(),
+                name=type(self).__name__,
+                verbose=self.verbose,
+                min_count=self.min_count,
+            )
+        except UnicodeEncodeError:  # fastText hashes the UTF-8 bytes of every word
+            for index, tokens in enumerate(getattr(corpus, "tokens", [])):
+                if not all(map(utf8_encodable, tokens)):
+                    raise unencodable_token_error(index, tokens) from None
+            raise
+
+    def _store_from_keyed_vectors(self, kv, subwords=None) -> None:
+        # gensim's own vocabulary: distinct str words, a float32 matrix it just trained
+        matrix = np.ascontiguousarray(kv.vectors, dtype=np.float32)
+        self.word_vectors_ = WordVectors._trusted(list(kv.index_to_key), matrix, subwords)

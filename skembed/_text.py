@@ -1,8 +1,9 @@
-"""Text input: validation of document collections and analyzer construction.
+"""Text input: the mixin of text estimators, document validation, analyzer construction.
 
-Every skembed estimator reads text through the two functions of this module, so
-``lowercase``, ``token_pattern``, ``stop_words`` and the other parameters borrowed
-from :class:`~sklearn.feature_extraction.text.CountVectorizer` mean exactly what
+Every skembed estimator inherits :class:`TextInputMixin` and reads text through
+the functions of this module, so ``lowercase``, ``token_pattern``,
+``stop_words`` and the other parameters borrowed from
+:class:`~sklearn.feature_extraction.text.CountVectorizer` mean exactly what
 they mean there: the analyzer *is* scikit-learn's, built by
 :meth:`CountVectorizer.build_analyzer`.
 """
@@ -19,6 +20,8 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import StrOptions
+
+from ._cache import without_caches
 
 #: The parameters shared with ``CountVectorizer``, with their defaults.
 TEXT_PARAMS: dict[str, Any] = {
@@ -62,6 +65,49 @@ def build_analyzer(params: dict[str, Any]) -> Callable[[Any], list[str]]:
     """
     kwargs = {name: params[name] for name in TEXT_PARAMS}
     return CountVectorizer(**kwargs).build_analyzer()
+
+
+class TextInputMixin:
+    """Mixin for the estimators that take raw text: vectorizers and classifiers alike.
+
+    It holds what every such estimator declares once: the text parameters'
+    constraints (:data:`TEXT_PARAM_CONSTRAINTS`), the analyzer built from them,
+    the input tags (strings, not a 2-D array), the fitted check on the
+    attribute named by ``_fitted_attribute`` (set last in ``fit``), and a
+    ``__getstate__`` that drops every cache (:func:`skembed._cache.cached_on`).
+    Put it first among the bases, before scikit-learn's mixins.
+    """
+
+    _parameter_constraints: dict = dict(TEXT_PARAM_CONSTRAINTS)
+
+    #: The fitted attribute whose presence means the estimator is fitted.
+    _fitted_attribute: str
+
+    def _text_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in TEXT_PARAMS}
+
+    def build_analyzer(self) -> Callable[[Any], list[str]]:
+        """Return the callable that turns one document into its list of tokens.
+
+        Returns
+        -------
+        analyzer : callable
+            scikit-learn's analyzer for this estimator's text parameters.
+        """
+        return build_analyzer(self._text_params())
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, self._fitted_attribute)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+    def __getstate__(self):
+        return without_caches(super().__getstate__())
 
 
 def _is_nan(doc: Any) -> bool:

@@ -78,7 +78,9 @@ def _train_estimator(args: argparse.Namespace):
     UsageError
         If an option has a value the estimator refuses (the error names the option).
     """
-    from . import Doc2VecVectorizer, FastTextVectorizer, Word2VecVectorizer
+    from .doc2vec import Doc2VecVectorizer
+    from .fasttext import FastTextVectorizer
+    from .word2vec import Word2VecVectorizer
 
     cls = {
         "word2vec": Word2VecVectorizer,
@@ -120,7 +122,7 @@ def _check_out(args: argparse.Namespace) -> None:
     """Refuse an output path that ``save_vectors`` would refuse, before training."""
     from pathlib import Path
 
-    from ._native import _replaceable_store
+    from .vectors._store import _replaceable_store
 
     out = Path(args.out)
     if not (out.exists() or out.is_symlink()):
@@ -137,7 +139,7 @@ def _check_out(args: argparse.Namespace) -> None:
 def _cmd_train(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from ._native import save_vectors
+    from .vectors import save_vectors
 
     vec = _train_estimator(args)
     corpus = Path(args.corpus)
@@ -146,26 +148,24 @@ def _cmd_train(args: argparse.Namespace) -> None:
     _check_out(args)
     with open(corpus, encoding="utf-8", errors="replace") as fh:
         vec.fit(fh)  # streamed: read once, never held in memory
-    words = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
-    subwords = getattr(vec, "subwords_", None)
-    out = save_vectors(args.out, words, vec.vectors_, subwords, overwrite=args.overwrite)
-    note = " (no n-gram vectors)" if args.model == "fasttext" and subwords is None else ""
-    print(f"{len(words):,} words x {vec.vectors_.shape[1]}{note} written to {out}")
+    wv = vec.word_vectors_
+    out = save_vectors(args.out, wv.words, wv.matrix, wv.subwords, overwrite=args.overwrite)
+    note = " (no n-gram vectors)" if args.model == "fasttext" and wv.subwords is None else ""
+    print(f"{len(wv):,} words x {wv.dim}{note} written to {out}")
 
 
 def _cmd_convert(args: argparse.Namespace) -> None:
-    from ._native import convert_vectors
+    from .vectors import convert_vectors
 
     out = convert_vectors(args.src, args.dst, args.format, overwrite=args.overwrite)
     print(f"converted {args.src} -> {out}")
 
 
 def _open_kv(path: str):
-    from ._native import open_vectors
-    from ._vectors import arrays_to_keyed_vectors
+    from .vectors import WordVectors, open_vectors
 
     words, vectors, _ = open_vectors(path)
-    return arrays_to_keyed_vectors(words, vectors)
+    return WordVectors(words, vectors, source=f"the vectors store {path!r}").to_keyed_vectors()
 
 
 def _cmd_similar(args: argparse.Namespace) -> None:
@@ -205,7 +205,8 @@ def _demo_pipelines(glove):
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from . import MeanEmbeddingVectorizer, Word2VecVectorizer
+    from .pretrained import MeanEmbeddingVectorizer
+    from .word2vec import Word2VecVectorizer
 
     def tfidf():
         return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)

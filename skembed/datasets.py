@@ -11,7 +11,6 @@ there afterwards without any network access; a file already placed in
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._docstrings import doc_filler
-from ._io import atomic_file
+from ._io import HashingWriter, atomic_file, sha256
 
 __all__ = ["fetch_movie_reviews", "fetch_sst2", "fetch_trec", "get_data_home"]
 
@@ -219,14 +218,6 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> str:
     return data_home
 
 
-def _sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _manual_hint(remote: _RemoteFile, url: str, data_home: str) -> str:
     return (
         f"To use the dataset without network access, download {url} elsewhere and copy "
@@ -239,11 +230,11 @@ def _manual_hint(remote: _RemoteFile, url: str, data_home: str) -> str:
 def _download(remote: _RemoteFile, url: str, path: str, timeout: float) -> None:
     """Download ``url`` to ``path`` atomically, checking the digest on the way."""
     with atomic_file(path) as fd:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb", closefd=False) as out, urlopen(url, timeout=timeout) as response:
+        with os.fdopen(fd, "wb", closefd=False) as fh, urlopen(url, timeout=timeout) as response:
+            out = HashingWriter(fh)
             while block := response.read(1 << 20):
-                digest.update(block)
                 out.write(block)
+        digest = out.sha256
         if digest.hexdigest() != remote.sha256:
             raise OSError(
                 f"The file downloaded from {url} has SHA-256 {digest.hexdigest()}, not the "
@@ -266,7 +257,7 @@ def _fetch_file(
     path = os.path.join(data_home, remote.filename)
     url = BASE_URL + remote.filename
     if os.path.exists(path):
-        actual = _sha256(path)
+        actual = sha256(path)
         if actual == remote.sha256:
             return path
         try:

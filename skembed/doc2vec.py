@@ -10,9 +10,12 @@ from sklearn.utils._param_validation import Interval
 
 from . import _gensim
 from ._base import _BaseEmbeddingVectorizer, seed_from_random_state
+from ._cache import cached_on
 from ._docstrings import fill_doc
-from ._vectors import stable_hash
-from .word2vec import check_objective
+from .persistence import register
+from .persistence._checks import check_doc2vec
+from .vectors import WordVectors
+from .vectors._random import stable_hash
 
 #: The padding word gensim adds to the vocabulary of a ``dm_concat`` model.
 NULL_WORD = "\0"
@@ -87,6 +90,7 @@ def _reorder_vocabulary(model, words: list[str]) -> None:
         model.make_cum_table()
 
 
+@register("skembed.doc2vec:Doc2VecVectorizer", check=check_doc2vec)
 @fill_doc
 class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
     r"""Paragraph vectors (Le and Mikolov, 2014) as a scikit-learn transformer.
@@ -167,6 +171,8 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
     True
     """
 
+    _fitted_state = (*_BaseEmbeddingVectorizer._fitted_state, "word_counts_", "syn1neg_", "syn1_")
+
     _parameter_constraints: dict = {
         **_BaseEmbeddingVectorizer._parameter_constraints,
         **_gensim.GENSIM_CONSTRAINTS,  # bounded by gensim's C types
@@ -243,7 +249,7 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
         self.verbose = verbose
 
     def _validate_extra_params(self) -> None:
-        check_objective(self)
+        _gensim.check_objective(self)
         if self.dm and self.dm_concat:
             # gensim concatenates the 2 * window context words into a fixed buffer of
             # MAX_DOCUMENT_LEN (= MAX_SENTENCE_LENGTH) indexes, and the doc vector and
@@ -286,9 +292,7 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
     )
 
     def _gensim_kwargs(self) -> dict:
-        kwargs = {name: getattr(self, name) for name in self._GENSIM_PARAMS}
-        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
-        return kwargs
+        return _gensim.model_kwargs(self, self._GENSIM_PARAMS)
 
     def _fit_corpus(self, corpus, want_output: bool):
         from gensim.models.doc2vec import Doc2Vec
@@ -303,32 +307,30 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
             min_count=self.min_count,
         )
         wv = model.wv
-        self.vocabulary_ = dict(wv.key_to_index)
-        self.vectors_ = np.ascontiguousarray(wv.vectors, dtype=np.float32)
+        matrix = np.ascontiguousarray(wv.vectors, dtype=np.float32)
+        self.word_vectors_ = WordVectors._trusted(list(wv.index_to_key), matrix)
         self.word_counts_ = np.array(
             [wv.get_vecattr(w, "count") for w in wv.index_to_key], dtype=np.int64
         )
         self.syn1neg_ = np.array(model.syn1neg, dtype=np.float32) if self.negative else None
         self.syn1_ = np.array(model.syn1, dtype=np.float32) if self.hs else None
-        self.__dict__.pop("_model_cache", None)
+        type(self)._inference_model.clear(self)
         if not want_output:
             return None
         parts = [self._transform_tokens(chunk) for chunk in corpus.chunks()]
         return np.concatenate(parts) if parts else np.zeros((0, self.vector_size), np.float32)
 
+    @cached_on("word_vectors_")
     def _inference_model(self):
-        """A gensim Doc2Vec rebuilt from the fitted arrays (cached; never pickled).
+        """A gensim Doc2Vec rebuilt from the fitted arrays, for inference (never pickled).
 
         The vocabulary is rebuilt from the stored counts, which gives gensim's
         noise table, down-sampling thresholds and Huffman tree back exactly;
         then the trained word and output weights are put in place.
         """
-        cache = self.__dict__.get("_model_cache")
-        if cache is not None and cache[0] is self.vectors_:
-            return cache[1]
         from gensim.models.doc2vec import Doc2Vec
 
-        words = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        words = self.word_vectors_.words
         kwargs = self._gensim_kwargs()
         # sorted_vocab=0 keeps the stored (already sorted) order, so the noise table
         # and the Huffman tree are built over the words in exactly the fitted order
@@ -353,16 +355,10 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
             model.syn1neg = np.array(self.syn1neg_, dtype=np.float32)
         if self.syn1_ is not None:
             model.syn1 = np.array(self.syn1_, dtype=np.float32)
-        self.__dict__["_model_cache"] = (self.vectors_, model)
         return model
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state.pop("_model_cache", None)
-        return state
-
     def _transform_tokens(self, tokens: list[list[str]]) -> np.ndarray:
-        model = self._inference_model()
+        model = self._inference_model
         epochs = self.infer_epochs or self.epochs
         out = np.empty((len(tokens), self.vector_size), dtype=np.float32)
         with _INFERENCE_LOCK:

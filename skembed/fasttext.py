@@ -8,15 +8,18 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._docstrings import fill_doc
-from ._vectors import SubwordTable
-from .word2vec import Word2VecVectorizer, check_objective
+from ._gensim import _GensimWordVectorizer
+from .persistence import register
+from .persistence._checks import check_pooled
+from .vectors import SubwordTable
 
 #: The largest C ``unsigned int``, the type of gensim's n-gram lengths.
 _UINT_MAX = 2**32 - 1
 
 
+@register("skembed.fasttext:FastTextVectorizer", check=check_pooled)
 @fill_doc
-class FastTextVectorizer(Word2VecVectorizer):
+class FastTextVectorizer(_GensimWordVectorizer):
     r"""Document vectors from fastText embeddings trained on the documents.
 
     Like :class:`Word2VecVectorizer`, but trains gensim's
@@ -100,7 +103,7 @@ class FastTextVectorizer(Word2VecVectorizer):
     _oov_default = "'subword'"
 
     _parameter_constraints: dict = {
-        **Word2VecVectorizer._parameter_constraints,
+        **_GensimWordVectorizer._parameter_constraints,
         # gensim computes n-grams with unsigned C ints; the hashes are 32-bit, so more
         # buckets would never be used (and the memory check bounds bucket * vector_size)
         "min_n": [Interval(Integral, 1, _UINT_MAX, closed="both")],
@@ -149,49 +152,46 @@ class FastTextVectorizer(Word2VecVectorizer):
         n_jobs=None,
         verbose=0,
     ):
-        super().__init__(
-            vector_size=vector_size,
-            window=window,
-            min_count=min_count,
-            max_vocab_size=max_vocab_size,
-            max_final_vocab=max_final_vocab,
-            sample=sample,
-            alpha=alpha,
-            min_alpha=min_alpha,
-            sg=sg,
-            hs=hs,
-            negative=negative,
-            ns_exponent=ns_exponent,
-            cbow_mean=cbow_mean,
-            epochs=epochs,
-            shrink_windows=shrink_windows,
-            pooling=pooling,
-            weighting=weighting,
-            sif_alpha=sif_alpha,
-            sif_remove_pc=sif_remove_pc,
-            oov=oov,
-            encoding=encoding,
-            decode_error=decode_error,
-            strip_accents=strip_accents,
-            lowercase=lowercase,
-            preprocessor=preprocessor,
-            tokenizer=tokenizer,
-            stop_words=stop_words,
-            token_pattern=token_pattern,
-            analyzer=analyzer,
-            norm=norm,
-            dtype=dtype,
-            random_state=random_state,
-            n_jobs=n_jobs,
-            verbose=verbose,
-        )
+        self.vector_size = vector_size
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = sample
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.sg = sg
+        self.hs = hs
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.cbow_mean = cbow_mean
+        self.epochs = epochs
+        self.shrink_windows = shrink_windows
         self.min_n = min_n
         self.max_n = max_n
         self.bucket = bucket
+        self.pooling = pooling
+        self.weighting = weighting
+        self.sif_alpha = sif_alpha
+        self.sif_remove_pc = sif_remove_pc
+        self.oov = oov
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.analyzer = analyzer
+        self.norm = norm
+        self.dtype = dtype
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _validate_extra_params(self) -> None:
-        super(Word2VecVectorizer, self)._validate_extra_params()
-        check_objective(self)
+        super()._validate_extra_params()
         if self.oov == "subword" and (self.bucket == 0 or self.max_n < self.min_n):
             why = "bucket=0" if self.bucket == 0 else f"max_n={self.max_n} < min_n={self.min_n}"
             raise ValueError(
@@ -209,16 +209,17 @@ class FastTextVectorizer(Word2VecVectorizer):
         model = FastText(**kwargs)
         self._train(model, corpus)
         kv = model.wv
-        self._store_from_keyed_vectors(kv)
+        subwords = None
         if kv.bucket and self.max_n >= self.min_n:
             used = [b for b in kv.buckets_word if len(b)]
             ids = (
                 np.unique(np.concatenate(used)).astype(np.int64) if used else np.zeros(0, np.int64)
             )
-            self.subwords_ = SubwordTable(
+            subwords = SubwordTable(
                 min_n=self.min_n,
                 max_n=self.max_n,
                 bucket=self.bucket,
                 vectors=np.ascontiguousarray(kv.vectors_ngrams[ids], dtype=np.float32),
                 bucket_ids=ids,
             )
+        self._store_from_keyed_vectors(kv, subwords)

@@ -2,113 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import _PooledEmbeddingVectorizer
 from ._docstrings import fill_doc
-from ._native import is_native_store, open_vectors
-from ._vectors import (
-    VECTORS_FORMATS,
-    SubwordTable,
-    check_word_vectors,
-    keyed_vectors_to_arrays,
-    load_vectors_file,
-    mapping_to_arrays,
-)
+from .persistence import register
+from .persistence._checks import check_pooled
+from .vectors import VECTORS_FORMATS, as_word_vectors
 
 
-def resolve_vectors(
-    vectors: Any, vectors_format: str = "auto"
-) -> tuple[list[str], np.ndarray, SubwordTable | None]:
-    """Plain ``(words, matrix, subwords)`` from any accepted source of vectors.
-
-    Every source ends in :func:`skembed._vectors.check_word_vectors`, so all
-    are held to the same rules: distinct ``str`` words (a repeated word keeps
-    its first row; non-string keys of a mapping or ``KeyedVectors`` are
-    converted with ``str``), one row per word, at least one value per row,
-    real numbers that are finite as float32.
-
-    Parameters
-    ----------
-    vectors : str, path-like, gensim KeyedVectors, mapping or fitted skembed vectorizer
-        A vectors file or a skembed vectors store directory (memory-mapped,
-        see :func:`skembed.convert_vectors`), a ``KeyedVectors``
-        (``FastTextKeyedVectors`` keep their n-grams), a ``{word: vector}``
-        mapping, or a fitted vectorizer whose ``vocabulary_`` / ``vectors_``
-        are reused.
-    vectors_format : str
-        Format of a file (see :func:`skembed._vectors.load_vectors_file`).
-
-    Returns
-    -------
-    words : list of str
-        Distinct words, in row order.
-    matrix : ndarray of float32, shape (len(words), dim), C order
-        Memory-mapped (not copied) for a store.
-    subwords : SubwordTable or None
-        fastText n-gram vectors, if the source has them.
-    """
-    if isinstance(vectors, (str, os.PathLike)):
-        if is_native_store(vectors) or os.path.isfile(os.path.join(vectors, "manifest.json")):
-            # memory-mapped: opens in a fraction of a second (and a damaged manifest
-            # gets open_vectors' precise error, not "expected a file"); the check reads
-            # the matrix through the map, in blocks, and keeps the map
-            words, matrix, subwords = open_vectors(vectors)
-            source = f"the vectors store {os.fspath(vectors)!r}"
-            return check_word_vectors(words, matrix, subwords, source=source)
-        return load_vectors_file(vectors, vectors_format)  # checked by keyed_vectors_to_arrays
-    if hasattr(vectors, "index_to_key") and hasattr(vectors, "vectors"):
-        return keyed_vectors_to_arrays(vectors, source=f"the {type(vectors).__name__}")
-    if hasattr(vectors, "vectors_") and hasattr(vectors, "vocabulary_"):
-        source = f"the fitted {type(vectors).__name__}"
-        words = _words_by_row(vectors.vocabulary_, source)
-        subwords = getattr(vectors, "subwords_", None)
-        return check_word_vectors(words, vectors.vectors_, subwords, source=source)
-    if isinstance(vectors, Mapping):
-        return mapping_to_arrays(vectors, source="the vectors mapping")
-    if isinstance(vectors, BaseEstimator) and type(vectors).__module__.startswith("skembed."):
-        # a skembed vectorizer (or TextCNNClassifier) that was not fitted
-        raise NotFittedError(
-            f"The {type(vectors).__name__} given as vectors is not fitted: fit it first, or "
-            "pass its vectors (a file, store, KeyedVectors or mapping) instead."
-        )
-    raise TypeError(
-        "vectors must be a path to a vectors file, a gensim KeyedVectors, a mapping "
-        "{word: vector} or a fitted skembed vectorizer; got "
-        f"{type(vectors).__name__} instead."
-    )
-
-
-def _words_by_row(vocabulary: Any, source: str) -> list:
-    """The words of a fitted ``vocabulary_`` ({word: row}) in row order.
-
-    The rows must be 0 to ``len(vocabulary) - 1``, each once: then word ``i``
-    is the word of row ``i`` of ``vectors_``.
-    """
-    if not isinstance(vocabulary, Mapping):
-        raise TypeError(
-            f"The vocabulary_ of {source} must be a mapping {{word: row}}; got "
-            f"{type(vocabulary).__name__}."
-        )
-    n = len(vocabulary)
-    words: list = [None] * n
-    for word, row in vocabulary.items():
-        if not isinstance(row, (int, np.integer)) or not 0 <= row < n or words[row] is not None:
-            raise ValueError(
-                f"The vocabulary_ of {source} maps {word!r} to row {row!r}; expected each "
-                f"of the rows 0 to {n - 1} once."
-            )
-        words[row] = word
-    return words
-
-
+@register("skembed.pretrained:MeanEmbeddingVectorizer", check=check_pooled)
 @fill_doc
 class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
     r"""Document vectors by pooling pretrained word vectors.
@@ -166,7 +70,7 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
 
     _parameter_constraints: dict = {
         **_PooledEmbeddingVectorizer._parameter_constraints,
-        "vectors": "no_validation",  # checked in fit, by resolve_vectors
+        "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
     }
 
@@ -246,13 +150,10 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
             )
 
     def _fit_store(self, corpus) -> None:
-        # resolve_vectors checks every source the same way (check_word_vectors): the
+        # as_word_vectors checks every source the same way (check_word_vectors): the
         # words are distinct (a repeated word keeps its first row) and the matrix is
         # finite float32 in C order, memory-mapped for a store
-        words, matrix, subwords = resolve_vectors(self.vectors, self.vectors_format)
-        self.vocabulary_ = dict(zip(words, range(len(words)), strict=True))
-        self.vectors_ = matrix
-        self.subwords_ = subwords
+        self.word_vectors_ = as_word_vectors(self.vectors, self.vectors_format)
 
     def coverage(self, raw_documents) -> float:
         """Share of the tokens of ``raw_documents`` that have a pretrained vector.

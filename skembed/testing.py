@@ -203,6 +203,24 @@ def check_tags(estimator, docs, y=None) -> None:
     assert tags.input_tags.two_d_array is False
 
 
+def check_documents_not_metadata(estimator, docs, y=None) -> None:
+    """The documents are the input, not metadata: routing never requests them.
+
+    scikit-learn's text vectorizers mark ``raw_documents`` as unused metadata;
+    without that, metadata routing would offer ``set_fit_request(raw_documents=...)``.
+    """
+    from sklearn import config_context
+
+    with config_context(enable_metadata_routing=True):
+        routing = clone(estimator).get_metadata_routing()
+    for method in ("fit", "transform", "predict", "predict_proba", "decision_function"):
+        if not hasattr(estimator, method):
+            continue
+        documents = list(inspect.signature(getattr(estimator, method)).parameters)[0]
+        requests = getattr(routing, method).requests
+        assert documents not in requests, f"{method} routes its documents {documents!r}"
+
+
 def check_sklearn(estimator, docs, y=None, *, name: str) -> None:
     """One of scikit-learn's own checks that apply to text estimators."""
     from sklearn.utils import estimator_checks
@@ -230,6 +248,7 @@ _CHECKS: tuple[Callable, ...] = (
     check_not_fitted,
     check_set_output_pandas,
     check_tags,
+    check_documents_not_metadata,
 )
 
 

@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from . import _gensim
-from ._base import _PooledEmbeddingVectorizer
-from ._corpus import unencodable_token_error, utf8_encodable
 from ._docstrings import fill_doc
-
-#: gensim's word2vec hyper-parameters, shared with FastText (bounds: see skembed._gensim).
-WORD2VEC_CONSTRAINTS = {
-    "vector_size": _gensim.GENSIM_CONSTRAINTS["vector_size"],
-    "window": _gensim.GENSIM_CONSTRAINTS["window"],
-    "min_count": _gensim.GENSIM_CONSTRAINTS["min_count"],
-    "max_vocab_size": _gensim.GENSIM_CONSTRAINTS["max_vocab_size"],
-    "max_final_vocab": [Interval(Integral, 1, None, closed="left"), None],
-    "sample": _gensim.GENSIM_CONSTRAINTS["sample"],
-    "alpha": _gensim.GENSIM_CONSTRAINTS["alpha"],
-    "min_alpha": _gensim.GENSIM_CONSTRAINTS["min_alpha"],
-    "sg": [Interval(Integral, 0, 1, closed="both")],
-    "hs": _gensim.GENSIM_CONSTRAINTS["hs"],
-    "negative": _gensim.GENSIM_CONSTRAINTS["negative"],
-    "ns_exponent": _gensim.GENSIM_CONSTRAINTS["ns_exponent"],
-    "cbow_mean": [Interval(Integral, 0, 1, closed="both")],
-    "epochs": _gensim.GENSIM_CONSTRAINTS["epochs"],
-    "shrink_windows": ["boolean"],
-}
-
-WORD2VEC_PARAMS = tuple(WORD2VEC_CONSTRAINTS)
+from ._gensim import _GensimWordVectorizer
+from .persistence import register
+from .persistence._checks import check_pooled
 
 
-def check_objective(est) -> None:
-    """gensim trains nothing when both hs and negative are off: say so."""
-    if not est.hs and est.negative == 0:
-        raise ValueError(
-            "Either hierarchical softmax (hs=1) or negative sampling (negative > 0) "
-            f"must be enabled; got hs={est.hs} and negative={est.negative}."
-        )
-
-
+@register("skembed.word2vec:Word2VecVectorizer", check=check_pooled)
 @fill_doc
-class Word2VecVectorizer(_PooledEmbeddingVectorizer):
+class Word2VecVectorizer(_GensimWordVectorizer):
     r"""Document vectors from word2vec embeddings trained on the documents.
 
     ``fit`` tokenizes the documents with scikit-learn's analyzer, trains
@@ -114,12 +82,6 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
     >>> vec.keyed_vectors_.most_similar("cat", topn=1)[0][0] in vec.vocabulary_
     True
     """
-
-    _parameter_constraints: dict = {
-        **_PooledEmbeddingVectorizer._parameter_constraints,
-        **WORD2VEC_CONSTRAINTS,
-        "n_jobs": _gensim.GENSIM_CONSTRAINTS["n_jobs"],
-    }
 
     def __init__(
         self,
@@ -196,17 +158,11 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
 
     def _validate_extra_params(self) -> None:
         super()._validate_extra_params()
-        check_objective(self)
         if self.oov == "subword":
             raise ValueError(
                 "oov='subword' needs character n-gram vectors, which word2vec does not "
                 "learn; use FastTextVectorizer, or oov='ignore', 'zero' or 'random'."
             )
-
-    def _gensim_kwargs(self) -> dict:
-        kwargs = {name: getattr(self, name) for name in WORD2VEC_PARAMS}
-        kwargs.update(_gensim.gensim_common_kwargs(self.seed_, self._n_workers()))
-        return kwargs
 
     def _fit_store(self, corpus) -> None:
         from gensim.models import Word2Vec
@@ -214,24 +170,3 @@ class Word2VecVectorizer(_PooledEmbeddingVectorizer):
         model = Word2Vec(**self._gensim_kwargs())
         self._train(model, corpus)
         self._store_from_keyed_vectors(model.wv)
-
-    def _train(self, model, corpus) -> None:
-        """Train the gensim ``model`` on ``corpus``, naming a document gensim cannot encode."""
-        try:
-            _gensim.train(
-                model,
-                corpus.gensim_input(),
-                name=type(self).__name__,
-                verbose=self.verbose,
-                min_count=self.min_count,
-            )
-        except UnicodeEncodeError:  # fastText hashes the UTF-8 bytes of every word
-            for index, tokens in enumerate(getattr(corpus, "tokens", [])):
-                if not all(map(utf8_encodable, tokens)):
-                    raise unencodable_token_error(index, tokens) from None
-            raise
-
-    def _store_from_keyed_vectors(self, kv) -> None:
-        self.vocabulary_ = dict(kv.key_to_index)
-        self.vectors_ = np.ascontiguousarray(kv.vectors, dtype=np.float32)
-        self.subwords_ = None

@@ -48,3 +48,35 @@ def test_text_estimator_contract(name, check_name, glove_subset, small_corpus):
     estimator = _estimators(glove_subset)[name]
     (check,) = [c for c in text_estimator_checks(estimator) if c.__name__ == check_name]
     check(small_corpus)
+
+
+@pytest.mark.parametrize("name", ["Word2VecVectorizer", "MeanEmbeddingVectorizer"])
+def test_metadata_routing_through_a_pipeline(name, glove_subset, small_corpus):
+    """With routing on, sample_weight reaches the classifier in a search and cross-validation."""
+    import sklearn
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_validate
+    from sklearn.pipeline import make_pipeline
+
+    docs = list(small_corpus)
+    y = np.arange(len(docs)) % 2
+    weights = np.linspace(0.2, 2.0, len(docs))
+    pipe = make_pipeline(_estimators(glove_subset)[name], LogisticRegression())
+    expected = clone(pipe).fit(docs, y, logisticregression__sample_weight=weights)
+    unweighted = clone(pipe).fit(docs, y)
+    previous = sklearn.get_config()["enable_metadata_routing"]
+    sklearn.set_config(enable_metadata_routing=True)
+    try:
+        assert not hasattr(pipe.steps[0][1], "set_fit_request")  # nothing of it is routable
+        pipe.steps[1][1].set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        search = GridSearchCV(pipe, {"logisticregression__C": [1.0]}, cv=2)
+        search.fit(docs, y, sample_weight=weights)
+        scores = cross_validate(pipe, docs, y, params={"sample_weight": weights}, cv=2)
+    finally:
+        sklearn.set_config(enable_metadata_routing=previous)
+    assert sklearn.get_config()["enable_metadata_routing"] is previous
+    coef = search.best_estimator_[-1].coef_
+    np.testing.assert_allclose(coef, expected[-1].coef_, rtol=1e-6)
+    assert not np.allclose(coef, unweighted[-1].coef_)  # the weights were used
+    assert np.isfinite(scores["test_score"]).all()

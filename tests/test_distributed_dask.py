@@ -29,14 +29,14 @@ from skembed import (  # noqa: E402
     Word2VecVectorizer,
     save_vectors,
 )
-from skembed.distributed import dask_transform  # noqa: E402
-from skembed.distributed._dask import _ENGINE  # noqa: E402
-from skembed.distributed._shipping import (  # noqa: E402
+from skembed._parallel._shipping import (  # noqa: E402
     Shipment,
     ShippedFileError,
     _Mappings,
     mapped_file,
 )
+from skembed.distributed import dask_transform  # noqa: E402
+from skembed.distributed._dask import _ENGINE  # noqa: E402
 
 SMALL = dict(vector_size=16, min_count=2, epochs=3, random_state=0)
 
@@ -61,9 +61,9 @@ def _reset_unpickles() -> None:
     UNPICKLES.clear()
 
 
-def _ship(est, share_memmap: bool = True) -> Shipment:
+def _ship(est, by_reference: bool = True) -> Shipment:
     """The estimator as dask_transform ships it."""
-    return Shipment(est, engine=_ENGINE, by_reference=share_memmap)
+    return Shipment(est, engine=_ENGINE, by_reference=by_reference)
 
 
 def _worker_mapping(shipped: Shipment) -> tuple[str | None, bool]:
@@ -352,12 +352,15 @@ def test_memory_mapped_store_is_shared_not_copied(client, fitted, glove_store):
     assert mapped_file(est.vectors_) is not None
     nbytes = est.vectors_.nbytes
     assert len(pickle.dumps(_ship(est))) < nbytes / 2
-    assert len(pickle.dumps(_ship(est, share_memmap=False))) > nbytes
+    assert len(pickle.dumps(_ship(est, by_reference=False))) > nbytes
 
     filename, writeable = client.submit(_worker_mapping, _ship(est)).result()
     assert filename == str(glove_store / "vectors.npy") and not writeable
-    filename, _ = client.submit(_worker_mapping, _ship(est, share_memmap=False)).result()
+    filename, _ = client.submit(_worker_mapping, _ship(est, by_reference=False)).result()
     assert filename is None
+    # the public switch: by value, the same vectors
+    X = dask_transform(est, db.from_sequence(["the cat", "a dog"]), by_reference=False)
+    np.testing.assert_array_equal(X.compute(), est.transform(["the cat", "a dog"]))
 
 
 def test_memory_mapped_store_changed_after_shipping(glove_subset, tmp_path):
@@ -434,14 +437,14 @@ def test_worker_checks_size_content_and_modification_time(glove_subset, tmp_path
     payload = pickle.dumps(_ship({"x": np.load(path, mmap_mode="r")}))
     np.testing.assert_array_equal(pickle.loads(payload).estimator["x"], matrix[:100])
     os.utime(path, ns=(10**18, 10**18))
-    with pytest.raises(RuntimeError, match="modification time differs.*share_memmap=False"):
+    with pytest.raises(RuntimeError, match="modification time differs.*by_reference=False"):
         pickle.loads(payload).estimator  # noqa: B018
     with open(path, "ab") as fh:
         fh.write(b"\0")
     with pytest.raises(ValueError, match="bytes, the client's"):
         pickle.loads(payload).estimator  # noqa: B018
     path.unlink()
-    with pytest.raises(FileNotFoundError, match="this worker cannot open.*share_memmap=False"):
+    with pytest.raises(FileNotFoundError, match="this worker cannot open.*by_reference=False"):
         pickle.loads(payload).estimator  # noqa: B018
 
 

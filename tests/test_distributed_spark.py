@@ -32,14 +32,14 @@ from skembed import (  # noqa: E402
     open_vectors,
     save_vectors,
 )
+from skembed._parallel._shipping import Shipment, mapped_file  # noqa: E402
 from skembed.distributed import import_spark_word2vec, spark_transform  # noqa: E402
-from skembed.distributed._shipping import Shipment, mapped_file  # noqa: E402
 from skembed.distributed._spark import _ENGINE  # noqa: E402
 
 
-def _dumps(est, stores: str = "path") -> bytes:
+def _dumps(est, by_reference: bool = True) -> bytes:
     """The estimator pickled as spark_transform broadcasts it."""
-    return pickle.dumps(Shipment(est, engine=_ENGINE, by_reference=stores == "path"))
+    return pickle.dumps(Shipment(est, engine=_ENGINE, by_reference=by_reference))
 
 
 def _loads(payload: bytes):
@@ -221,7 +221,7 @@ def test_null_documents_can_give_null_vectors(spark, w2v):
 # ---------------------------------------------------------------- shipping
 def test_store_matrices_are_shipped_by_path(store, small_corpus, docs):
     est = MeanEmbeddingVectorizer(vectors=store).fit(small_corpus)
-    by_path, copied = _dumps(est, "path"), _dumps(est, "copy")
+    by_path, copied = _dumps(est), _dumps(est, by_reference=False)
     # by path, the payload holds the vocabulary but not the matrix
     assert (
         len(copied) > est.vectors_.nbytes > len(copied) - len(by_path) > 0.99 * est.vectors_.nbytes
@@ -234,7 +234,13 @@ def test_store_matrices_are_shipped_by_path(store, small_corpus, docs):
     # inside a Pipeline too
     pipe = make_pipeline(MeanEmbeddingVectorizer(vectors=store), StandardScaler())
     pipe.fit(small_corpus)
-    assert len(_dumps(pipe, "path")) < est.vectors_.nbytes
+    assert len(_dumps(pipe)) < est.vectors_.nbytes
+
+
+def test_store_matrices_by_value_give_the_same_vectors(df, docs, ids, small_corpus, store):
+    est = MeanEmbeddingVectorizer(vectors=store).fit(small_corpus)
+    out = spark_transform(est, df, "text", keep_cols=["id"], by_reference=False)
+    _assert_bitwise_equal(_collect(out, ids), est.transform(docs))
 
 
 def test_replaced_store_is_detected(word_vectors, small_corpus, tmp_path):
@@ -251,7 +257,7 @@ def test_replaced_store_is_detected(word_vectors, small_corpus, tmp_path):
     assert mapped_file(clone.vectors_) is None
     np.testing.assert_array_equal(clone.vectors_, matrix)
     shutil.rmtree(path)
-    with pytest.raises(FileNotFoundError, match="stores='copy'"):
+    with pytest.raises(FileNotFoundError, match="by_reference=False"):
         _loads(payload)
 
 
@@ -289,6 +295,8 @@ def test_spark_transform_errors(spark, df, w2v):
         spark_transform(w2v, df, "text", output="vector")
     with pytest.raises(InvalidParameterError, match="'keep_cols' parameter"):
         spark_transform(w2v, df, "text", keep_cols="id")
+    with pytest.raises(InvalidParameterError, match="'by_reference' parameter"):
+        spark_transform(w2v, df, "text", by_reference="copy")
 
 
 # ---------------------------------------------------------------- Spark ML Word2Vec
@@ -390,7 +398,7 @@ def test_imported_vectors_initialise_textcnn(spark_model, small_corpus, tmp_path
     store = import_spark_word2vec(spark_model, tmp_path / "w2v")
     y = np.array(["police" in d.lower() for d in small_corpus])
     clf = TextCNNClassifier(
-        embeddings=store,
+        vectors=store,
         mode="static",
         n_filters=2,
         filter_sizes=(2,),

@@ -5,7 +5,7 @@ width, non-UTF-8 words, binary garbage, or are pickles in disguise; native
 stores and saved models with pickled arrays, files outside their directory,
 nonsense in their JSON; each tried through ``MeanEmbeddingVectorizer(vectors=
 path).fit``, :func:`skembed.convert_vectors`, :func:`skembed.open_vectors`,
-:func:`skembed.load`, ``TextCNNClassifier(embeddings=path)`` and the command
+:func:`skembed.load`, ``TextCNNClassifier(vectors=path)`` and the command
 line. Every error is a ``ValueError`` (a ``StoreError`` for stores and saved
 models) naming the file; a pickle's payload would create a marker file, and the
 marker never appears.
@@ -36,7 +36,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import skembed
 from skembed import (
     FastTextVectorizer,
     MeanEmbeddingVectorizer,
@@ -45,8 +44,9 @@ from skembed import (
     open_vectors,
     save_vectors,
 )
-from skembed._native import StoreError
+from skembed._io import StoreError
 from skembed.persistence import load, save
+from skembed.vectors import read_vectors
 
 DOCS = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 4
 #: The smallest TextCNN that trains: these tests are about files, not accuracy.
@@ -115,7 +115,7 @@ def _textcnn(path, tmp_path):
     pytest.importorskip("skorch")
     from skembed import TextCNNClassifier
 
-    TextCNNClassifier(embeddings=path, mode="static", **TINY_CNN).fit(DOCS, [0, 1, 0] * 4)
+    TextCNNClassifier(vectors=path, mode="static", **TINY_CNN).fit(DOCS, [0, 1, 0] * 4)
 
 
 FILE_ENTRY_POINTS = {"MeanEmbeddingVectorizer": _mean_embedding, "convert_vectors": _convert}
@@ -251,11 +251,10 @@ def test_compressed_fasttext_bin(fasttext_bin, tmp_path, compress):
     good.write_bytes(compress(fasttext_bin))
     plain = tmp_path / "plain.bin"
     plain.write_bytes(fasttext_bin)
-    w1, v1, s1 = skembed._vectors.load_vectors_file(good)
-    w2, v2, s2 = skembed._vectors.load_vectors_file(plain)
-    assert w1 == w2 and s1 is not None
-    np.testing.assert_array_equal(v1, v2)
-    np.testing.assert_array_equal(s1.vectors, s2.vectors)
+    one, two = read_vectors(good), read_vectors(plain)
+    assert one.words == two.words and one.subwords is not None
+    np.testing.assert_array_equal(one.matrix, two.matrix)
+    np.testing.assert_array_equal(one.subwords.vectors, two.subwords.vectors)
     bad = tmp_path / f"bad{suffix}"
     bad.write_bytes(compress(fasttext_bin[: _layout(fasttext_bin)["first_word"] + 3]))
     with pytest.raises(ValueError, match=rf"fastText model '.*bad{suffix}' is truncated"):
@@ -266,7 +265,7 @@ def test_compressed_fasttext_bin(fasttext_bin, tmp_path, compress):
     with pytest.raises(
         ValueError, match=rf"Could not decompress the vectors file '.*fake{suffix}'"
     ):
-        skembed._vectors.load_vectors_file(fake, "fasttext_bin")
+        read_vectors(fake, "fasttext_bin")
     with pytest.raises(
         ValueError, match=rf"Could not decompress the vectors file '.*fake{suffix}'"
     ):
@@ -282,7 +281,7 @@ def test_non_utf8_word_in_fasttext_bin_is_escaped(fasttext_bin, tmp_path):
     data = fasttext_bin[: lay["first_word"]] + b"\xff" * len(first) + fasttext_bin[end:]
     path = tmp_path / "model.bin"
     path.write_bytes(data)
-    words, _, _ = skembed._vectors.load_vectors_file(path)
+    words = read_vectors(path).words
     assert words[0] == "\\xff" * len(first)
 
 

@@ -36,8 +36,9 @@ from skembed import (
     MeanEmbeddingVectorizer,
     Word2VecVectorizer,
 )
-from skembed._native import StoreError, open_vectors, save_vectors
+from skembed._io import StoreError
 from skembed.persistence import load, save
+from skembed.vectors import open_vectors, save_vectors
 
 DOCS = [
     "the cat sat on the mat",
@@ -78,6 +79,17 @@ def _replace_array(path: Path, doc: dict, node: dict, array: np.ndarray) -> None
 def _at(doc: dict, keys: tuple) -> object:
     for key in keys:
         doc = doc[key]
+    return doc
+
+
+def _legacy(doc: dict) -> dict:
+    """``doc`` as skembed wrote it before vectorizers kept one ``word_vectors_``: a
+    vocabulary node ``vocabulary_``, the matrix ``vectors_`` and ``subwords_``."""
+    state = doc["estimator"]["state"]
+    wv = state.pop("word_vectors_")
+    state["vocabulary_"] = {"$type": "vocabulary", "file": wv["words"], "n": wv["n"]}
+    state["vectors_"] = wv["matrix"]
+    state["subwords_"] = wv["subwords"]
     return doc
 
 
@@ -174,7 +186,7 @@ def test_random_state_position_does_not_crash_fit(saved):
     result = _run(
         f"""
         from skembed import load
-        from skembed._native import StoreError
+        from skembed._io import StoreError
         try:
             est = load({str(saved)!r})
         except StoreError as exc:
@@ -200,20 +212,31 @@ def _state(doc: dict) -> dict:
     return doc["estimator"]["state"]
 
 
-def test_vocabulary_and_matrix_rows_must_agree(saved):
-    doc = _doc(saved)
-    node = _state(doc)["vectors_"]
+#: The two layouts of a vectorizer's vectors: (convert the file, where the matrix is, its name).
+LAYOUTS = {
+    "word_vectors": (lambda doc: doc, ("word_vectors_", "matrix"), "word_vectors_.matrix"),
+    "legacy": (_legacy, ("vectors_",), "vectors_"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_vocabulary_and_matrix_rows_must_agree(saved, layout):
+    convert, keys, name = LAYOUTS[layout]
+    doc = convert(_doc(saved))
+    node = _at(_state(doc), keys)
     _replace_array(saved, doc, node, np.zeros((node["shape"][0] - 1, 8), np.float32))
     _put(saved, doc)
-    _refused(saved, "Word2VecVectorizer.vectors_", "must be a float32 array of shape (")
+    _refused(saved, f"Word2VecVectorizer.{name}", "must be a float32 array of shape (")
 
 
-def test_matrix_dtype_is_checked(saved):
-    doc = _doc(saved)
-    node = _state(doc)["vectors_"]
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_matrix_dtype_is_checked(saved, layout):
+    convert, keys, name = LAYOUTS[layout]
+    doc = convert(_doc(saved))
+    node = _at(_state(doc), keys)
     _replace_array(saved, doc, node, np.zeros(node["shape"], np.float64))
     _put(saved, doc)
-    _refused(saved, "vectors_", "float32", "got an array of float64")
+    _refused(saved, name, "float32", "got an array of float64")
 
 
 @pytest.mark.parametrize(
@@ -228,13 +251,20 @@ def test_matrix_dtype_is_checked(saved):
     ids=["out-of-range", "duplicate-row", "negative", "str-row", "bool-row"],
 )
 def test_vocabulary_rows_must_be_a_permutation(saved, vocabulary, pattern):
-    _edit(saved, lambda doc: _state(doc).update(vocabulary_={"$type": "dict", "items": vocabulary}))
+    """A file of the previous layout: its vocabulary_ dict must give the rows 0 .. n-1."""
+    _edit(
+        saved,
+        lambda doc: _state(_legacy(doc)).update(vocabulary_={"$type": "dict", "items": vocabulary}),
+    )
     _refused(saved, "Word2VecVectorizer.vocabulary_", pattern)
 
 
-def test_vocabulary_file_with_a_word_twice(saved):
-    doc = _doc(saved)
-    name = _state(doc)["vocabulary_"]["file"]
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_vocabulary_file_with_a_word_twice(saved, layout):
+    convert, _, _ = LAYOUTS[layout]
+    doc = convert(_doc(saved))
+    node = _state(doc).get("word_vectors_") or _state(doc)["vocabulary_"]
+    name = node.get("words") or node["file"]
     path = saved / name
     words = path.read_text(encoding="utf-8").split("\n")[:-1]
     words[1] = words[0]
@@ -242,7 +272,7 @@ def test_vocabulary_file_with_a_word_twice(saved):
     path.write_text("\n".join(words) + "\n", encoding="utf-8")
     doc["files"][name]["size"] = path.stat().st_size
     _put(saved, doc)
-    _refused(saved, "vocabulary_", "holds a word twice")
+    _refused(saved, "word_vectors_" if layout == "word_vectors" else "vocabulary_", "twice")
 
 
 @pytest.mark.parametrize(
@@ -256,16 +286,28 @@ def test_vocabulary_file_with_a_word_twice(saved):
         ("oov_weight_", {"$type": "float", "value": "inf"}, "must be a finite number"),
         ("weights_", None, "must be an array with weighting='sif'"),
         ("sif_components_", {"$type": "ref", "id": 2}, "must be None or a float32 array"),
-        ("subwords_", [1, 2], "must be None or a SubwordTable"),
+        ("word_vectors_.subwords", [1, 2], "must be None or a SubwordTable"),
+        ("word_vectors_", [1, 2], "must be a WordVectors; got list [1, 2]"),
     ],
 )
 def test_fitted_attributes_of_a_pooled_vectorizer(saved, attr, value, pattern):
     doc = _doc(saved)
     if attr == "sif_components_":  # a ref to another array of the file: the wrong shape
-        value = {"$type": "ref", "id": _state(doc)["vectors_"]["id"]}
-    _state(doc)[attr] = value
+        value = {"$type": "ref", "id": _state(doc)["word_vectors_"]["matrix"]["id"]}
+    *parents, last = attr.split(".")
+    _at(_state(doc), tuple(parents))[last] = value
     _put(saved, doc)
     _refused(saved, f"Word2VecVectorizer.{attr}", pattern)
+
+
+def test_subwords_of_the_previous_layout(saved):
+    _edit(saved, lambda doc: _state(_legacy(doc)).update(subwords_=[1, 2]))
+    _refused(saved, "Word2VecVectorizer.subwords_", "must be None or a SubwordTable")
+
+
+def test_attributes_outside_the_fitted_state_are_refused(saved):
+    _edit(saved, lambda doc: _state(doc).update(notes_="hello"))
+    _refused(saved, "Refusing to set the attribute 'notes_'", "not part of its fitted state")
 
 
 def test_weights_of_the_wrong_length(saved):
@@ -330,15 +372,13 @@ def test_output_config_is_checked(saved):
         ({"$type": "dtype", "str": "i4,f4"}, "structured or subarray dtype"),
         ({"$type": "dtype", "str": "(2,)<i4"}, "structured or subarray dtype"),
         ({"$type": "dtype", "str": "nonsense"}, "malformed dtype node"),
-        ({"$type": "complex", "real": "1", "imag": 0}, "a complex number's parts"),
         (
             {"$type": "slice", "start": {"$type": "dict", "items": {}}, "stop": 1, "step": None},
             "a slice's start, stop and step",
         ),
         ({"$type": "tuple", "items": 5}, "its items must be a list"),
-        ({"$type": "set", "items": [[1]]}, "malformed set node"),
         ({"$type": "dict", "pairs": [[1]]}, "pairs must be a list of [key, value]"),
-        ({"$type": "dict", "items": {}, "ordered": "yes"}, "'ordered' must be true or false"),
+        ({"$type": "word_vectors", "n": 3}, "malformed word_vectors node: it has no 'words'"),
         ({"$type": "object_array", "shape": [3], "items": [1, 2]}, "needs 3 items"),
         (
             {"$type": "object_array", "shape": [1], "items": [{"$type": "tuple", "items": []}]},
@@ -356,16 +396,34 @@ def test_every_node_type_checks_its_values(saved, node, pattern):
     _refused(saved, "Word2VecVectorizer.extras_", pattern)
 
 
+@pytest.mark.parametrize(
+    ("node", "pattern"),
+    [
+        ({"$type": "complex", "real": "1", "imag": 0}, "Unknown node type 'complex'"),
+        ({"$type": "set", "items": [[1]]}, "Unknown node type 'set'"),
+        ({"$type": "frozenset", "items": []}, "Unknown node type 'frozenset'"),
+        ({"$type": "dict", "items": {}, "ordered": "yes"}, "unknown field 'ordered'"),
+        ({"$type": "ndarray", "file": "x", "allow_pickle": True}, "unknown field 'allow_pickle'"),
+    ],
+)
+def test_node_types_and_fields_save_never_writes(saved, node, pattern):
+    """Types no estimator holds have no node type: a file naming one is refused."""
+    _edit(saved, lambda doc: _state(doc).update(extras_=node))
+    _refused(saved, pattern)
+
+
 def test_ndarray_node_must_match_its_file(saved):
     def change(node, **values):
         doc = _doc(saved)
-        _state(doc)["vectors_"].update(values)
+        _state(doc)["word_vectors_"]["matrix"].update(values)
         _put(saved, doc)
 
     change(None, dtype="<f8")
     _refused(saved, "holds float32 data, the manifest says float64")
     change(None, dtype="<f4", shape=[3, "8"])
-    _refused(saved, "Word2VecVectorizer.vectors_", "the shape must be a list of non-negative")
+    _refused(
+        saved, "Word2VecVectorizer.word_vectors_.matrix", "the shape must be a list of non-negative"
+    )
     change(None, shape=[-3, 8])
     _refused(saved, "the shape must be a list of non-negative ints")
     change(None, shape=[1, 1], dtype=7)
@@ -374,16 +432,16 @@ def test_ndarray_node_must_match_its_file(saved):
 
 def test_array_dict_and_vocabulary_counts(saved):
     doc = _doc(saved)
-    vocab = _state(doc)["vocabulary_"]
+    vocab = _state(doc)["word_vectors_"]
     _state(doc)["extras_"] = {
         "$type": "array_dict",
-        "keys": vocab["file"],
+        "keys": vocab["words"],
         "n": vocab["n"],
         "array": {"$type": "ref", "id": _state(doc)["weights_"]["id"]},  # 1-D: not rows
     }
     _put(saved, doc)
     _refused(saved, "extras_", "keys need a 2-D array of")
-    _edit(saved, lambda doc: _state(doc)["vocabulary_"].update(n=-1))
+    _edit(saved, lambda doc: _state(doc)["word_vectors_"].update(n=-1))
     _refused(saved, "the number of words must be a non-negative int")
 
 
@@ -393,7 +451,7 @@ def test_subword_tables_are_checked(tmp_path):
     original = _doc(path)
 
     def table(doc):
-        return _state(doc)["subwords_"]
+        return _state(doc)["word_vectors_"]["subwords"]
 
     for change, pattern in [
         (lambda t: t.update(min_n=2.5), "min_n must be a non-negative int; got 2.5"),
@@ -411,22 +469,23 @@ def test_subword_tables_are_checked(tmp_path):
         doc = json.loads(json.dumps(original))
         change(table(doc))
         _put(path, doc)
-        _refused(path, "FastTextVectorizer.subwords_", pattern)
+        _refused(path, "FastTextVectorizer.word_vectors_.subwords", pattern)
     doc = json.loads(json.dumps(original))
-    table(doc).update(bucket_ids=None)  # dropped ids, but also no n-grams: oov='subword'
-    _state(doc)["subwords_"] = None
+    _state(doc)["word_vectors_"]["subwords"] = None  # no n-grams, but oov='subword'
     _put(path, doc)
-    _refused(path, "subwords_", "oov='subword' needs character n-gram vectors")
+    _refused(path, "word_vectors_", "oov='subword' needs character n-gram vectors")
 
 
-def test_subword_vectors_of_another_dimension(tmp_path):
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_subword_vectors_of_another_dimension(tmp_path, layout):
     vec = FastTextVectorizer(**SMALL, bucket=50, random_state=0).fit(DOCS)
     path = save(vec, tmp_path / "ft")
-    doc = _doc(path)
-    node = _state(doc)["subwords_"]["vectors"]
+    doc = LAYOUTS[layout][0](_doc(path))
+    name = "word_vectors_.subwords" if layout == "word_vectors" else "subwords_"
+    node = _at(_state(doc), tuple(name.split(".")))["vectors"]
     _replace_array(path, doc, node, np.zeros((node["shape"][0], 3), np.float32))
     _put(path, doc)
-    _refused(path, "FastTextVectorizer.subwords_", "a SubwordTable of 8-dimensional vectors")
+    _refused(path, f"FastTextVectorizer.{name}", "a SubwordTable of 8-dimensional vectors")
 
 
 # ---------------------------------------------------------------- Doc2Vec
@@ -541,7 +600,7 @@ def test_pipeline_steps_must_hold_estimators(tmp_path):
         _refused(path, pattern)
     _edit(path, lambda doc: doc["estimator"]["params"].update(steps=[5]))
     _refused(path, "Pipeline.steps[0]: must be a tuple of 2 items; got 5")
-    _edit(path, lambda doc: doc["estimator"]["params"].update(steps={"$type": "set", "items": []}))
+    _edit(path, lambda doc: doc["estimator"]["params"].update(steps={"$type": "dict", "items": {}}))
     _refused(path, "Pipeline: The 'steps' parameter of Pipeline must be an instance of 'list'")
 
 
@@ -631,7 +690,7 @@ def test_truncated_store_is_an_error_not_sigbus(tmp_path):
         f"""
         import os
         from skembed import MeanEmbeddingVectorizer
-        from skembed._native import StoreError
+        from skembed._io import StoreError
         path = {str(store / "vectors.npy")!r}
         vec = MeanEmbeddingVectorizer(vectors={str(store)!r}).fit(["the cat"])
         os.chmod(path, 0o644)
@@ -666,7 +725,7 @@ def test_loaded_model_whose_array_changed_in_place(w2v, tmp_path):
     mapped, copied = load(path), load(path, mmap=False)
     expected = w2v.transform(DOCS)
     np.testing.assert_array_equal(mapped.transform(DOCS), expected)
-    _overwrite_in_place(path / _state(_doc(path))["vectors_"]["file"], 3.0)
+    _overwrite_in_place(path / _state(_doc(path))["word_vectors_"]["matrix"]["file"], 3.0)
     with pytest.raises(StoreError, match=r"vectors\.npy' changed after it was opened"):
         mapped.transform(DOCS)
     np.testing.assert_array_equal(copied.transform(DOCS), expected)  # mmap=False: a copy
@@ -678,12 +737,12 @@ def test_loaded_model_whose_array_changed_in_place(w2v, tmp_path):
 def test_loaded_model_truncated_is_an_error_not_sigbus(tmp_path):
     vec = MeanEmbeddingVectorizer(vectors=str(_store(tmp_path / "store"))).fit(DOCS)
     path = save(vec, tmp_path / "model")
-    name = _state(_doc(path))["vectors_"]["file"]
+    name = _state(_doc(path))["word_vectors_"]["matrix"]["file"]
     result = _run(
         f"""
         import os
         from skembed import load
-        from skembed._native import StoreError
+        from skembed._io import StoreError
         est = load({str(path)!r})
         target = {str(path / name)!r}
         os.chmod(target, 0o644)
@@ -719,7 +778,7 @@ def test_loaded_textcnn_checks_its_files_at_predict(saved_cnn):
 def test_open_mapped_arrays_are_checked_on_use(tmp_path):
     """The mapping helper for code that maps arrays of a known layout again (a worker of
     skembed.distributed): the same check on use as the arrays of open_vectors and load."""
-    from skembed._native import check_mapped, open_mapped
+    from skembed._io import check_mapped, open_mapped
 
     path = tmp_path / "plain.npy"
     np.save(path, np.arange(12, dtype=np.float32).reshape(3, 4))

@@ -11,16 +11,17 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-import skembed._native as native
+import skembed.vectors._store as native
 from skembed import FastTextVectorizer, MeanEmbeddingVectorizer
-from skembed._native import (
-    StoreError,
+from skembed._io import StoreError, read_npy
+from skembed.vectors import (
+    SubwordTable,
     convert_vectors,
     is_native_store,
     open_vectors,
+    read_vectors,
     save_vectors,
 )
-from skembed._vectors import SubwordTable, load_vectors_file
 
 DOCS = [
     "The quick brown fox jumps over the lazy dog.",
@@ -99,13 +100,13 @@ def test_pooling_over_an_opened_store_matches_the_source(glove_store, glove_subs
 
 
 def test_mean_embedding_vectorizer_reads_a_store_path(glove_store, glove_subset):
-    """Active once resolve_vectors opens native stores (see docs/persistence.md)."""
+    """Active once as_word_vectors opens native stores (see docs/persistence.md)."""
     words, matrix = glove_subset
     try:
         vec = MeanEmbeddingVectorizer(str(glove_store)).fit(DOCS)
     except ValueError as exc:
         if "directory" in str(exc):
-            pytest.skip("resolve_vectors does not open native stores yet")
+            pytest.skip("as_word_vectors does not open native stores yet")
         raise
     base = vec.vectors_ if vec.vectors_.base is None else vec.vectors_.base
     assert isinstance(vec.vectors_, np.memmap) or isinstance(base, np.memmap)
@@ -177,9 +178,9 @@ def glove_files(glove_subset, tmp_path_factory):
 def test_convert_matches_the_file_reader(glove_files, tmp_path, kind):
     dst = convert_vectors(glove_files[kind], tmp_path / "store")
     words, vectors, _ = open_vectors(dst)
-    ref_words, ref, _ = load_vectors_file(glove_files[kind])
-    assert words == ref_words
-    np.testing.assert_array_equal(vectors, ref)
+    ref = read_vectors(glove_files[kind])
+    assert words == ref.words
+    np.testing.assert_array_equal(vectors, ref.matrix)
 
 
 def test_convert_keeps_fasttext_ngrams(lee_corpus, tmp_path):
@@ -414,6 +415,6 @@ def test_pickled_object_array_is_refused(store, tmp_path):
             open_vectors(store, mmap=mmap)
     assert not marker.exists()
     with pytest.raises(StoreError, match="holds Python objects"):
-        native.read_npy(path)
+        read_npy(path)
     pickle.loads(pickle.dumps(_Payload(marker)))  # the payload works when unpickled
     assert marker.exists()

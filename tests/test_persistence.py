@@ -13,16 +13,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skembed.persistence as persistence
+import skembed.persistence._encode as encode
 from skembed import (
     Doc2VecVectorizer,
     FastTextVectorizer,
     MeanEmbeddingVectorizer,
     SubwordTable,
     Word2VecVectorizer,
+    WordVectors,
 )
-from skembed._native import StoreError, save_vectors
-from skembed.persistence import load, save
+from skembed._io import StoreError
+from skembed.persistence import load, registered_classes, save
+from skembed.vectors import save_vectors
 
 UNSEEN = ["governmment announced", "zzqx", "", "the cricket match in sydney"]
 SMALL = dict(vector_size=8, min_count=2, epochs=1, random_state=0)
@@ -173,35 +175,39 @@ def test_mmap_false_gives_writable_arrays(w2v, tmp_path):
 
 
 def test_values_keep_their_types(docs, tmp_path):
+    """The kinds of values the estimators hold come back with their types."""
     vec = Word2VecVectorizer(
-        **{**SMALL, "random_state": np.random.RandomState(3)},
+        **{**SMALL, "random_state": np.random.RandomState(3), "window": np.int64(3)},
         dtype=np.float64,
         stop_words=["the", "a"],
         pooling=("sum", "min"),
+        sif_alpha=np.float32(0.5),
     ).fit(docs)
-    vec.extras_ = {
-        "shared": vec.vectors_,
-        "nan": float("nan"),
-        "np": (np.float32(0.5), np.int64(-3), np.bool_(True)),
-        "set": frozenset({"x"}),
-        "slice": slice(1, None, 2),
-        "keys": {1: "one", (2, 3): [None]},
-        "dtype": np.dtype("<U4"),
-        "objects": np.array(["a", None, 2], dtype=object),
-        "strings": np.array(["ab", "c"]),
-    }
     again = _round_trip(vec, tmp_path, docs)
     assert again.dtype is np.float64 and again.transform(docs[:2]).dtype == np.float64
     assert again.random_state.get_state()[1].tolist() == vec.random_state.get_state()[1].tolist()
     assert again.pooling == ("sum", "min") and again.stop_words == ["the", "a"]
-    extras = again.extras_
-    assert extras["shared"] is again.vectors_  # one object saved once, loaded once
-    assert np.isnan(extras["nan"])
-    assert [type(x) for x in extras["np"]] == [np.float32, np.int64, np.bool_]
-    assert extras["set"] == frozenset({"x"}) and extras["slice"] == slice(1, None, 2)
-    assert extras["keys"] == {1: "one", (2, 3): [None]} and extras["dtype"] == np.dtype("<U4")
-    assert extras["objects"].dtype == object and extras["objects"].tolist() == ["a", None, 2]
-    np.testing.assert_array_equal(extras["strings"], ["ab", "c"])
+    assert type(again.window) is np.int64 and type(again.sif_alpha) is np.float32
+    assert isinstance(again.word_vectors_, WordVectors)
+    assert again.word_vectors_.words == vec.word_vectors_.words
+    # an object reached twice is saved once and loaded as one object
+    wv = WordVectors(["cat", "dog"], np.eye(2, dtype=np.float32))
+    mean = MeanEmbeddingVectorizer(wv, dtype=np.dtype("float32")).fit(docs)
+    again = _round_trip(mean, tmp_path / "shared", docs)
+    assert again.vectors is again.word_vectors_ and again.dtype == np.dtype("float32")
+    tree = json.loads((tmp_path / "shared" / "model" / "estimator.json").read_text())
+    assert tree["estimator"]["state"]["word_vectors_"]["$type"] == "ref"
+
+
+def test_only_the_declared_fitted_state_is_saved(w2v, tmp_path):
+    """save writes the attributes the class declares, not whatever else the instance holds."""
+    from sklearn.base import clone
+
+    vec = clone(w2v).fit(["alpha beta gamma delta"] * 5)
+    vec.notes_ = {"not": "saved"}
+    state = json.loads((save(vec, tmp_path / "m") / "estimator.json").read_text())
+    assert sorted(state["estimator"]["state"]) == sorted(Word2VecVectorizer._fitted_state)
+    assert not hasattr(load(tmp_path / "m"), "notes_")
 
 
 def test_unfitted_estimator(tmp_path):
@@ -223,10 +229,10 @@ def test_unsupported_state_is_refused(w2v, tmp_path):
     from sklearn.base import clone
 
     vec = clone(w2v).set_params(vector_size=4).fit(["alpha beta gamma delta"] * 5)
-    vec.keyed_ = vec.keyed_vectors_
+    vec.sif_components_ = vec.keyed_vectors_  # a fitted attribute of a type save cannot store
     with pytest.raises(
         TypeError,
-        match="cannot save Word2VecVectorizer.keyed_ of type "
+        match="cannot save Word2VecVectorizer.sif_components_ of type "
         "gensim.models.keyedvectors.KeyedVectors without pickle",
     ):
         save(vec, tmp_path / "x")
@@ -247,18 +253,18 @@ def test_overwrite_rules(w2v, tmp_path):
 
 
 def test_a_failed_save_leaves_nothing_or_the_old_model(w2v, docs, tmp_path, monkeypatch):
-    real = persistence.write_npy
+    real = encode.write_npy
 
     def crash(*args, **kwargs):  # the vocabulary file is written by then
         raise OSError("simulated crash mid-write")
 
-    monkeypatch.setattr(persistence, "write_npy", crash)
+    monkeypatch.setattr(encode, "write_npy", crash)
     with pytest.raises(OSError, match="simulated crash"):
         save(w2v, tmp_path / "new")
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr(persistence, "write_npy", real)
+    monkeypatch.setattr(encode, "write_npy", real)
     path = save(Word2VecVectorizer(window=2), tmp_path / "old")
-    monkeypatch.setattr(persistence, "write_npy", crash)
+    monkeypatch.setattr(encode, "write_npy", crash)
     with pytest.raises(OSError, match="simulated crash"):
         save(w2v, path, overwrite=True)
     assert load(path, verify="sha256").window == 2
@@ -320,7 +326,7 @@ class _Payload:
 def test_pickled_object_array_is_refused(saved, tmp_path):
     marker = tmp_path / "code-ran"
     doc = _doc(saved)
-    node = doc["estimator"]["state"]["vectors_"]
+    node = doc["estimator"]["state"]["word_vectors_"]["matrix"]
     path = saved / node["file"]
     evil = np.empty(3, dtype=object)
     evil[:] = [_Payload(marker)] * 3
@@ -337,7 +343,7 @@ def test_pickled_object_array_is_refused(saved, tmp_path):
 
 def test_lying_shape_and_truncated_array(saved):
     doc = _doc(saved)
-    node = doc["estimator"]["state"]["vectors_"]
+    node = doc["estimator"]["state"]["word_vectors_"]["matrix"]
     real_shape = node["shape"]
     node["shape"] = [real_shape[0] - 1, real_shape[1]]
     _put(saved, doc)
@@ -354,7 +360,7 @@ def test_lying_shape_and_truncated_array(saved):
 
 def test_file_names_cannot_leave_the_directory(saved):
     doc = _doc(saved)
-    doc["estimator"]["state"]["vectors_"]["file"] = "../../etc/passwd"
+    doc["estimator"]["state"]["word_vectors_"]["matrix"]["file"] = "../../etc/passwd"
     _put(saved, doc)
     with pytest.raises(StoreError, match="points outside the directory"):
         load(saved)
@@ -375,6 +381,69 @@ def test_unknown_version_and_wrong_paths(saved, tmp_path):
         load(tmp_path / "missing")
 
 
+# ---------------------------------------------------------------- registry and layout
+def _legacy(doc: dict) -> dict:
+    """``doc`` as skembed wrote it before vectorizers kept one ``word_vectors_``."""
+    state = doc["estimator"]["state"]
+    wv = state.pop("word_vectors_")
+    state["vocabulary_"] = {"$type": "vocabulary", "file": wv["words"], "n": wv["n"]}
+    state["vectors_"] = wv["matrix"]
+    if doc["estimator"]["class"] != "skembed.doc2vec:Doc2VecVectorizer":
+        state["subwords_"] = wv["subwords"]
+    return doc
+
+
+@pytest.mark.parametrize("which", ["w2v", "fasttext", "doc2vec"])
+def test_files_of_the_previous_layout_still_load(request, which, docs, tmp_path):
+    """Files holding vocabulary_, vectors_ and subwords_ load into one word_vectors_."""
+    vec = (
+        Doc2VecVectorizer(**SMALL).fit(docs)
+        if which == "doc2vec"
+        else (request.getfixturevalue(which))
+    )
+    path = save(vec, tmp_path / "old")
+    _put(path, _legacy(_doc(path)))
+    again = load(path)
+    assert again.word_vectors_.words == vec.word_vectors_.words
+    assert _is_mapped(again.word_vectors_.matrix)
+    assert (again.subwords_ is None) == (vec.subwords_ is None)
+    X = docs[:10] + UNSEEN
+    np.testing.assert_array_equal(again.transform(X), vec.transform(X))
+
+
+def test_registry_names_the_classes_of_saved_files():
+    names = registered_classes()
+    assert names["skembed.word2vec:Word2VecVectorizer"] is Word2VecVectorizer
+    assert names["sklearn.pipeline:Pipeline"] is Pipeline
+    assert "skembed.nn.textcnn:TextCNNClassifier" in names  # registers on import, torch-free
+
+
+def test_a_file_naming_skembed_nn_imports_it_to_register(saved, tmp_path):
+    """skembed.nn is imported (and registers) only when a file names one of its classes."""
+    import subprocess
+    import textwrap
+
+    doc = _doc(saved)
+    doc["estimator"]["class"] = "skembed.nn.textcnn:TextCNNClassifier"
+    _put(saved, doc)
+    script = f"""
+        import sys
+        import skembed
+        from skembed._io import StoreError
+        assert "skembed.nn" not in sys.modules
+        try:
+            skembed.load({str(saved)!r})
+        except StoreError as exc:
+            print(exc)
+        print("skembed.nn" in sys.modules)
+        """
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert "TextCNNClassifier has no parameter" in out.stdout and out.stdout.endswith("True\n")
+
+
 # ---------------------------------------------------------------- skops
 @pytest.mark.parametrize("which", ["w2v", "fasttext"])
 def test_skops_loads_fitted_vectorizers(request, which, docs):
@@ -385,7 +454,8 @@ def test_skops_loads_fitted_vectorizers(request, which, docs):
     ours = {
         "skembed.word2vec.Word2VecVectorizer",
         "skembed.fasttext.FastTextVectorizer",
-        "skembed._vectors.SubwordTable",
+        "skembed.vectors._subwords.SubwordTable",
+        "skembed.vectors._word_vectors.WordVectors",
     }
     assert untrusted <= ours, untrusted - ours
     again = sio.loads(data, trusted=sorted(untrusted))
@@ -417,5 +487,5 @@ def test_skops_files_are_held_to_skops_trust(docs, labels, tmp_path, monkeypatch
         load(path)
     # without skops, such pipelines cannot be saved, and say why
     monkeypatch.setitem(sys.modules, "skops.io", None)
-    with pytest.raises(TypeError, match=r"pip install skops"):
+    with pytest.raises(TypeError, match=r'pip install "skembed\[skops\]"'):
         save(pipe, tmp_path / "again")

@@ -7,7 +7,7 @@ import pytest
 from gensim.models import FastText, KeyedVectors
 
 from skembed import FastTextVectorizer, MeanEmbeddingVectorizer
-from skembed._vectors import detect_format
+from skembed.vectors import detect_format
 
 DOCS = [
     "The quick brown fox jumps over the lazy dog.",
@@ -168,12 +168,12 @@ def test_pipeline_memory_hashes_the_path_not_the_matrix(glove_files, tmp_path, m
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    import skembed.pretrained
+    import skembed.vectors._resolve
 
     loads = []
-    real = skembed.pretrained.load_vectors_file
+    real = skembed.vectors._resolve.read_vectors
     monkeypatch.setattr(
-        skembed.pretrained, "load_vectors_file", lambda *a, **k: loads.append(a) or real(*a, **k)
+        skembed.vectors._resolve, "read_vectors", lambda *a, **k: loads.append(a) or real(*a, **k)
     )
     docs = DOCS * 10
     y = [0, 1, 0, 1] * 10

@@ -298,9 +298,9 @@ def cnn(lee, resources):
         "rand": TextCNNClassifier(**CNN).fit(lee, y),
         # pretrained vectors from a file; words unseen in training get them too
         "non-static-file": TextCNNClassifier(
-            embeddings=str(resources["w2v_txt"]),
+            vectors=str(resources["w2v_txt"]),
             mode="non-static",
-            unseen_words="pretrained",
+            oov="pretrained",
             min_count=2,
             **CNN,
         ).fit(lee, y),

@@ -27,8 +27,8 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 from skembed import MeanEmbeddingVectorizer, TextCNNClassifier  # noqa: E402
+from skembed.nn._ids import N_SPECIAL, PAD, UNK, token_ids  # noqa: E402
 from skembed.nn._module import Adadelta, KimCNN  # noqa: E402
-from skembed.nn.textcnn import N_SPECIAL, PAD, UNK, token_ids  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -120,10 +120,10 @@ def test_default_constructible_and_get_set_params_round_trip():
 def test_no_work_in_init():
     vectors = {"good": np.ones(3)}
     # bad values and a missing file are only noticed by fit
-    clf = TextCNNClassifier(embeddings=vectors, mode="static", n_filters=-1, device="nonsense")
-    assert clf.embeddings is vectors and clf.n_filters == -1
+    clf = TextCNNClassifier(vectors=vectors, mode="static", n_filters=-1, device="nonsense")
+    assert clf.vectors is vectors and clf.n_filters == -1
     assert not [k for k in vars(clf) if k.endswith("_")]
-    TextCNNClassifier(embeddings="/no/such/vectors.txt", mode="static")
+    TextCNNClassifier(vectors="/no/such/vectors.txt", mode="static")
     with pytest.raises(InvalidParameterError, match="n_filters"):
         clf.fit(["good"], [0])
 
@@ -185,8 +185,9 @@ def test_pickle_round_trip_gives_identical_predictions(fitted, data):
     np.testing.assert_array_equal(restored.predict(docs), fitted.predict(docs))
     # the pickle holds plain data: no module, no optimizer, no torch tensor
     assert "_module_cache" in vars(fitted)  # the live object keeps its module
+    assert "_optimizer_state_cache" in vars(fitted)  # and its optimizer, for a warm start
     state = fitted.__getstate__()
-    assert "_module_cache" not in state and "_optimizer_state" not in state
+    assert "_module_cache" not in state and "_optimizer_state_cache" not in state
     assert b"torch" not in blob
 
 
@@ -567,7 +568,7 @@ def test_invalid_parameters(data):
 def test_clone_and_grid_search(data, glove):
     docs, y = data
     search = GridSearchCV(
-        TextCNNClassifier(**FAST, embeddings=glove),
+        TextCNNClassifier(**FAST, vectors=glove),
         {
             "filter_sizes": [(2,), (2, 3)],
             "n_filters": [2, 4],
@@ -579,7 +580,7 @@ def test_clone_and_grid_search(data, glove):
     search.fit(docs, y)
     assert len(search.cv_results_["params"]) == 16
     best = search.best_estimator_
-    assert best.get_params()["embeddings"] is not glove  # cloned
+    assert best.get_params()["vectors"] is not glove  # cloned
     assert best.predict(docs).shape == (len(docs),)
     rand = GridSearchCV(TextCNNClassifier(**FAST), {"mode": ["rand"], "n_filters": [2, 3]}, cv=2)
     assert rand.fit(docs, y).best_params_["mode"] == "rand"
@@ -588,7 +589,7 @@ def test_clone_and_grid_search(data, glove):
 # --------------------------------------------------------------------------- embeddings
 def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
     docs, y = data
-    clf = TextCNNClassifier(**FAST, embeddings=glove, mode="static").fit(docs, y)
+    clf = TextCNNClassifier(**FAST, vectors=glove, mode="static").fit(docs, y)
     known = [w for w in clf.vocabulary_ if w in glove]
     assert len(known) == len(clf.vocabulary_) - 1
     np.testing.assert_array_equal(_rows(clf, known), np.stack([glove[w] for w in known]))
@@ -601,7 +602,7 @@ def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
 
 def test_static_keeps_embeddings_frozen(data, glove):
     docs, y = data
-    params = {**FAST, "max_epochs": 4, "embeddings": glove}
+    params = {**FAST, "max_epochs": 4, "vectors": glove}
     static = TextCNNClassifier(**params, mode="static").fit(docs, y)
     tuned = TextCNNClassifier(**params, mode="non-static").fit(docs, y)
     # same seed: the same initial matrix, OOV rows included
@@ -617,8 +618,8 @@ def test_static_keeps_embeddings_frozen(data, glove):
 
 def test_multichannel_has_a_frozen_and_a_tuned_copy(data, glove):
     docs, y = data
-    clf = TextCNNClassifier(**FAST, embeddings=glove, mode="multichannel").fit(docs, y)
-    static = TextCNNClassifier(**FAST, embeddings=glove, mode="static").fit(docs, y)
+    clf = TextCNNClassifier(**FAST, vectors=glove, mode="multichannel").fit(docs, y)
+    static = TextCNNClassifier(**FAST, vectors=glove, mode="static").fit(docs, y)
     frozen = _embedding(clf, "static_embedding.weight")
     np.testing.assert_array_equal(frozen, _embedding(static))
     tuned = _embedding(clf)
@@ -630,13 +631,13 @@ def test_multichannel_has_a_frozen_and_a_tuned_copy(data, glove):
     np.testing.assert_array_equal(restored.predict_proba(docs), clf.predict_proba(docs))
 
 
-def test_unseen_words_get_their_pretrained_vectors(data, glove):
+def test_oov_pretrained_gives_unseen_words_their_pretrained_vectors(data, glove):
     docs, y = data
     docs = [d.replace("brilliant", "good") for d in docs]  # "brilliant" is never seen
-    params = {**FAST, "embeddings": glove}
+    params = {**FAST, "vectors": glove}
     for mode in ("static", "non-static", "multichannel"):
-        kept = TextCNNClassifier(**params, mode=mode, unseen_words="pretrained").fit(docs, y)
-        dropped = TextCNNClassifier(**params, mode=mode).fit(docs, y)  # unseen_words="unknown"
+        kept = TextCNNClassifier(**params, mode=mode, oov="pretrained").fit(docs, y)
+        dropped = TextCNNClassifier(**params, mode=mode).fit(docs, y)  # oov="unknown"
         assert "brilliant" not in kept.vocabulary_
         assert set(kept.pretrained_vocabulary_) == set(glove) - set(kept.vocabulary_)
         row = kept.pretrained_vocabulary_["brilliant"]
@@ -654,7 +655,7 @@ def test_unseen_words_get_their_pretrained_vectors(data, glove):
         np.testing.assert_array_equal(restored.predict_proba(new), p_kept)
     # the vector is used as an embedding row: give "brilliant" the row of "good"
     # (static mode: the same in both channels) and the two words predict the same
-    static = TextCNNClassifier(**params, mode="static", unseen_words="pretrained").fit(docs, y)
+    static = TextCNNClassifier(**params, mode="static", oov="pretrained").fit(docs, y)
     static.pretrained_vectors_ = static.pretrained_vectors_.copy()
     static.pretrained_vectors_[static.pretrained_vocabulary_["brilliant"]] = _rows(static, ["good"])
     np.testing.assert_allclose(
@@ -663,13 +664,13 @@ def test_unseen_words_get_their_pretrained_vectors(data, glove):
     assert TextCNNClassifier(**FAST).fit(docs, y).pretrained_vocabulary_ is None
 
 
-def test_mode_needs_embeddings_and_rand_warns(data, glove):
+def test_mode_needs_vectors_and_rand_warns(data, glove):
     docs, y = data
     for mode in ("static", "non-static", "multichannel"):
         with pytest.raises(ValueError, match=f"mode='{mode}' needs pretrained vectors"):
             TextCNNClassifier(**FAST, mode=mode).fit(docs, y)
-    with pytest.warns(UserWarning, match="ignores 'embeddings'"):
-        clf = TextCNNClassifier(**FAST, embeddings=glove).fit(docs, y)
+    with pytest.warns(UserWarning, match="ignores 'vectors'"):
+        clf = TextCNNClassifier(**FAST, vectors=glove).fit(docs, y)
     assert clf.pretrained_coverage_ is None and _embedding(clf).shape[1] == 8
 
 
@@ -684,9 +685,9 @@ def test_every_source_of_vectors_gives_the_same_embeddings(data, glove, tmp_path
     kv = KeyedVectors(50)
     kv.add_vectors(list(glove), np.stack(list(glove.values())))
     vectorizer = MeanEmbeddingVectorizer(vectors=glove).fit(docs)
-    expected = _embedding(TextCNNClassifier(**FAST, embeddings=glove, mode="static").fit(docs, y))
+    expected = _embedding(TextCNNClassifier(**FAST, vectors=glove, mode="static").fit(docs, y))
     for source in (str(path), path, kv, vectorizer):
-        clf = TextCNNClassifier(**FAST, embeddings=source, mode="static").fit(docs, y)
+        clf = TextCNNClassifier(**FAST, vectors=source, mode="static").fit(docs, y)
         np.testing.assert_array_equal(_embedding(clf), expected)
     # a fitted classifier is itself a source of (fine-tuned) vectors
     mean = MeanEmbeddingVectorizer(vectors=clf).fit_transform(docs)

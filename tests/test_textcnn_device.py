@@ -47,7 +47,7 @@ def test_cuda_without_cuda_is_a_value_error(data, device):
 @no_cuda
 def test_device_is_checked_before_any_work(data):
     # the missing vectors file would be the error if the device were checked late
-    clf = TextCNNClassifier(**FAST, embeddings="/no/such/vectors.txt", mode="static", device="cuda")
+    clf = TextCNNClassifier(**FAST, vectors="/no/such/vectors.txt", mode="static", device="cuda")
     with pytest.raises(ValueError, match=NO_CUDA.format("cuda")):
         clf.fit(*data)
 

@@ -22,8 +22,8 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skembed import Doc2VecVectorizer, FastTextVectorizer, Word2VecVectorizer, _gensim
-from skembed._native import open_vectors
-from skembed._vectors import _physical_memory
+from skembed._io import physical_memory
+from skembed.vectors import open_vectors
 
 DOCS = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] * 10
 TINY = dict(vector_size=8, min_count=1, epochs=1, random_state=0)
@@ -233,7 +233,7 @@ def test_doc2vec_dm_concat_fits_and_infers(hs, negative, lee_corpus):
         dm_concat=1, min_count=1, vector_size=8, window=2, hs=hs, negative=negative, seed=0
     )
     trained.build_vocab([TaggedDocument(list(analyzer(d)), [i]) for i, d in enumerate(docs)])
-    rebuilt = vec._inference_model()
+    rebuilt = vec._inference_model
     assert rebuilt.wv.index_to_key == trained.wv.index_to_key
     assert "\0" in rebuilt.wv.index_to_key[:-1]  # not simply appended last
     for name, values in trained.wv.expandos.items():
@@ -260,7 +260,7 @@ def test_weights_larger_than_memory_are_refused_before_allocating(cls):
     words = [f"word{i:03d}" for i in range(1000)]
     docs = [" ".join(words)] * 2
     needed = 4 * len(words) * C_INT_MAX
-    memory = _physical_memory()
+    memory = physical_memory()
     if memory is None or memory >= needed:
         pytest.skip("the machine's memory is unknown or holds the weights")
     est = cls(**{**ESTIMATORS[cls], "vector_size": C_INT_MAX})
@@ -383,7 +383,7 @@ def test_cli_fasttext_without_ngrams_trains_word_vectors(capsys, corpus_file, tm
     ],
 )
 def test_cli_query_options_are_validated(capsys, tmp_path, args, fragments):
-    from skembed._native import save_vectors
+    from skembed.vectors import save_vectors
 
     store = save_vectors(tmp_path / "store", ["cat", "dog"], np.eye(2, dtype=np.float32))
     res = skembed(capsys, *[str(store) if a == "STORE" else a for a in args])
@@ -393,7 +393,7 @@ def test_cli_query_options_are_validated(capsys, tmp_path, args, fragments):
 def test_cli_train_out_of_memory_is_one_line(corpus_file, tmp_path):
     # weights under the physical memory (so the estimators let them through) but over
     # an address-space limit set on the process: numpy's MemoryError
-    memory = _physical_memory()
+    memory = physical_memory()
     if memory is None or memory < 2**33:
         pytest.skip("needs 8 GiB of physical memory")
     args = ["train", corpus_file, "--out", tmp_path / "out", "--min-count", "1", "--quiet"]

@@ -16,9 +16,13 @@ from gensim.models import KeyedVectors
 from sklearn.exceptions import NotFittedError
 
 from skembed import MeanEmbeddingVectorizer, Word2VecVectorizer
-from skembed._native import open_vectors, save_vectors
-from skembed._vectors import SubwordTable
-from skembed.pretrained import resolve_vectors
+from skembed.vectors import (
+    SubwordTable,
+    WordVectors,
+    as_word_vectors,
+    open_vectors,
+    save_vectors,
+)
 
 WORDS = ["the", "cat", "sat"]
 DOCS = ["the cat sat", "the the cat"]
@@ -26,7 +30,7 @@ DOCS = ["the cat sat", "the the cat"]
 
 def check_word_vectors(*args, **kwargs):
     """The shared check (imported here, so that the other tests run on any version)."""
-    from skembed._vectors import check_word_vectors
+    from skembed.vectors._check import check_word_vectors
 
     return check_word_vectors(*args, **kwargs)
 
@@ -70,7 +74,8 @@ def _source(kind: str, tmp_path, value: float):
     if kind == "mapping":
         return dict(zip(WORDS, matrix, strict=True)), "the vectors mapping"
     fitted = MeanEmbeddingVectorizer(dict(zip(WORDS, _matrix(), strict=True))).fit(DOCS)
-    fitted.vectors_ = matrix.astype(np.float32)
+    # a NaN can only come from training that diverged: put it there unchecked
+    fitted.word_vectors_ = WordVectors._trusted(list(WORDS), matrix.astype(np.float32))
     return fitted, "the fitted MeanEmbeddingVectorizer"
 
 
@@ -181,9 +186,9 @@ def test_duplicated_words_keep_their_first_row_in_every_source(tmp_path):
     glove = tmp_path / "dups.txt"
     glove.write_text("\ufeffthe 1 0\ncat 0 1\nthe 5 5\n")  # a BOM on the first word too
     for vectors in (store, glove):
-        got_words, got, _ = resolve_vectors(vectors)
-        assert got_words == ["the", "cat"]
-        np.testing.assert_array_equal(got, matrix[:2])
+        got = as_word_vectors(vectors)
+        assert got.words == ["the", "cat"]
+        np.testing.assert_array_equal(got.matrix, matrix[:2])
 
 
 # ---------------------------------------------------------------- fitted vectorizers
@@ -193,8 +198,11 @@ def test_an_unfitted_vectorizer_given_as_vectors_says_so():
 
 
 def test_a_fitted_vectorizer_whose_vocabulary_skips_rows_is_refused():
-    fitted = MeanEmbeddingVectorizer(dict(zip(WORDS, _matrix(), strict=True))).fit(DOCS)
-    fitted.vocabulary_ = {"the": 0, "cat": 2, "sat": 2}
+    # skembed's vectorizers derive vocabulary_ from word_vectors_; an object of another
+    # library with vocabulary_ / vectors_ can still hold a broken vocabulary
+    from types import SimpleNamespace
+
+    fitted = SimpleNamespace(vocabulary_={"the": 0, "cat": 2, "sat": 2}, vectors_=_matrix())
     with pytest.raises(ValueError, match=r"maps 'sat' to row 2; expected each of the rows 0 to 2"):
         MeanEmbeddingVectorizer(fitted).fit(DOCS)
 
@@ -284,7 +292,7 @@ def test_textcnn_embeddings_go_through_the_same_check(bad, pattern):
     mapping = dict(zip(WORDS, _matrix(), strict=True))
     mapping["cat"] = bad
     clf = TextCNNClassifier(
-        embeddings=mapping,
+        vectors=mapping,
         mode="non-static",
         n_filters=2,
         filter_sizes=(2,),

@@ -9,7 +9,7 @@ from gensim.models.fasttext import ft_ngram_hashes
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from skembed import Doc2VecVectorizer, FastTextVectorizer, Word2VecVectorizer
-from skembed._gensim import split_long
+from skembed._corpus import split_long
 
 SMALL = dict(vector_size=16, min_count=2, epochs=3, random_state=0)
 

@@ -17,11 +17,12 @@ Spark
     vectors trained with Spark ML's ``Word2Vec`` into skembed's native vectors
     format.
 
-Both engines ship the estimator the same way (the private ``_shipping``
-module): pickled once on the client, unpickled once per worker process, with
-arrays memory-mapped from a vectors store or a saved model sent by reference
-and checked on the workers. dask and pyspark are imported only when a function
-needs them, so importing this module needs neither.
+Both are thin adapters over one shipping mechanism (``skembed._parallel``):
+the estimator is pickled once on the client and unpickled once per worker
+process, with arrays memory-mapped from a vectors store or a saved model sent
+by reference and checked on the workers (``by_reference=False`` sends them by
+value). dask and pyspark are imported only when a function needs them, so
+importing this module needs neither.
 """
 
 from __future__ import annotations

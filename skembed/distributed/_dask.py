@@ -1,17 +1,15 @@
-"""Transform dask collections of documents with a fitted vectorizer.
+"""Dask: transform dask collections of documents with a fitted estimator.
 
-The fitted estimator is wrapped in a :class:`~._shipping.Shipment` and placed in
-the task graph as one key (or scattered to every worker) that all partition
-tasks depend on, so each worker receives and unpickles it once, however many
-partitions it transforms, and what the estimator caches on first use (a
-Doc2VecVectorizer's inference model) is built once per worker. Arrays
-memory-mapped from a file (a native vectors store, a model loaded with
-``skembed.load``) travel by reference, and every worker maps the same file after
-checking it (see :mod:`._shipping`).
+A thin adapter over :mod:`skembed._parallel._shipping`: it checks the
+collection, places the shipped estimator in the task graph once (or scatters it
+to the workers), and maps one task per partition that calls the estimator's own
+``transform``. docs/developer.md ("The Dask and Spark adapters") explains the
+graph it builds.
 """
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Hashable, Sequence
 from numbers import Integral
@@ -20,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 from sklearn import get_config
 
-from ._shipping import Engine, Shipment, check_transformer, output_spec, transform_rows
+from .._parallel._shipping import Engine, Shipment, transform_rows
+from ._checks import check_transformer, output_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.array
@@ -30,7 +29,7 @@ __all__ = ["dask_transform"]
 
 _OUTPUTS = ("array", "frame")
 
-_ENGINE = Engine(sender="client", receiver="worker", by_value="share_memmap=False")
+_ENGINE = Engine(sender="client", receiver="worker")
 
 
 def _import_dask():
@@ -48,7 +47,7 @@ def _import_dask():
 
 
 # ---------------------------------------------------------------- the shipped estimator
-def _ship(estimator: Any, share_memmap: bool, broadcast: bool):
+def _ship(estimator: Any, by_reference: bool, broadcast: bool):
     """One graph key (a Delayed) or one scattered Future that every task depends on."""
     import dask
 
@@ -64,7 +63,7 @@ def _ship(estimator: Any, share_memmap: bool, broadcast: bool):
                 "dask.distributed Client, and no Client is active. Create one "
                 "(distributed.Client(...)) or leave broadcast=False."
             ) from None
-    shipped = Shipment(estimator, engine=_ENGINE, by_reference=share_memmap)
+    shipped = Shipment(estimator, engine=_ENGINE, by_reference=by_reference)
     if client is not None:
         return client.scatter(shipped, broadcast=True, hash=False)
     name = f"skembed-estimator-{uuid.uuid4().hex}"
@@ -147,20 +146,16 @@ def _transform_block(
     )
 
 
-def _transform_frame(
-    part: Any,
-    shipped: Shipment,
-    n_features: int,
-    dtype: str,
-    partitions: _Partitions,
-    number: int | None = None,
-    partition_info: dict | None = None,
-):
-    """Transform one partition to a pandas DataFrame (runs on a worker)."""
+def _transform_frame(part: Any, shipped: Shipment, *args: Any, partition_info: dict | None = None):
+    """Transform one partition to a pandas DataFrame (runs on a worker).
+
+    The arguments are those of :func:`_transform_block`; ``partition_info`` is
+    named, so that dask's ``map_partitions`` passes it.
+    """
     import pandas as pd
 
     docs = part if hasattr(part, "__len__") else list(part)
-    X = _transform_block(docs, shipped, n_features, dtype, partitions, number, partition_info)
+    X = _transform_block(docs, shipped, *args, partition_info=partition_info)
     index = getattr(part, "index", None)
     if not isinstance(index, pd.Index):  # a Bag's list or an Array's block
         index = pd.RangeIndex(len(docs))
@@ -307,7 +302,7 @@ def dask_transform(
     column: Hashable | None = None,
     output: Literal["array", "frame"] | None = None,
     lengths: bool | Sequence[int] | None = None,
-    share_memmap: bool = True,
+    by_reference: bool = True,
     broadcast: bool = False,
 ) -> dask.array.Array | dask.dataframe.DataFrame:
     """Transform a dask collection of documents with a fitted vectorizer, lazily.
@@ -353,19 +348,17 @@ def dask_transform(
         partition is checked against it when transformed). A dask Array input
         keeps its own, known, chunk sizes. Known lengths also let the error for
         a bad document name its position in the whole collection (see Raises).
-    share_memmap : bool, default=True
-        Send arrays of the estimator that are memory-mapped read-only from a
+    by_reference : bool, default=True
+        Send the estimator's arrays that are memory-mapped read-only from a
         file (the vectors of a :func:`skembed.save_vectors` store, a model
-        loaded with :func:`skembed.load`) as their file name, offset and shape:
-        every worker maps the same file and the operating system shares its
-        pages, instead of each worker receiving a copy. Workers must see the
-        file at the same path (one machine, a shared file system or identical
-        copies): before mapping it, a worker checks its size, the sha256 that
-        the store's (or saved model's) manifest records for it (the
-        modification time for a file outside a skembed directory) and a sample
-        of its bytes, and fails with a clear error if they differ. An estimator
-        whose file was replaced on the client since it was opened sends its
-        arrays' contents. False always sends the contents.
+        loaded with :func:`skembed.load`) as a reference to the file: every
+        worker maps the same file and the operating system shares its pages,
+        instead of each worker receiving a copy. Workers must see the file at
+        the same path (one machine, a shared file system or identical copies);
+        each checks the file before mapping it (its size, the sha256 its
+        store's manifest records, a sample of its bytes) and fails with a clear
+        error if it differs. A file replaced on the client since it was opened
+        is sent by value. False always sends the arrays' contents.
     broadcast : bool, default=False
         Send the estimator to every worker of the active ``dask.distributed``
         Client now, with ``client.scatter(..., broadcast=True)``, instead of
@@ -392,9 +385,8 @@ def dask_transform(
         document is not a str (None, NaN, a number, bytes that do not decode),
         as for ``estimator.transform``. The error names the document's position
         in the whole collection where the partition lengths are known (a dask
-        Array, ``lengths``); else, since a partition does not know where it
-        starts, its position in its partition, with the index label of a
-        Series' document.
+        Array, ``lengths``); else its position in its partition, with the
+        index label of a Series' document.
 
     See Also
     --------
@@ -402,17 +394,15 @@ def dask_transform(
 
     Notes
     -----
-    The estimator's transform runs once per partition, so partitions of a few
-    thousand documents or more amortise the per-task overhead. Caches that an
-    estimator builds on first use (the inference model of a
-    :class:`~skembed.Doc2VecVectorizer`) are built once per worker, since each
-    worker holds one copy of the estimator. Dask provides the parallelism: the
-    copy of every skembed vectorizer that transforms the partitions runs with
-    ``n_jobs=None`` (its results do not depend on ``n_jobs``; ``estimator``
-    itself is not modified). Dask's multiprocessing scheduler
-    (``scheduler="processes"``, without a ``distributed`` Client) sends every
-    task its own copy of the estimator; use a Client, even on one machine
-    (``distributed.LocalCluster``), to send it once per worker process.
+    Partitions of a few thousand documents or more amortise the per-task
+    overhead. Dask provides the parallelism: the workers' copy of every skembed
+    vectorizer runs with ``n_jobs=None`` (the results do not depend on
+    ``n_jobs``; ``estimator`` itself is not modified), and caches built on
+    first use (a :class:`~skembed.Doc2VecVectorizer`'s inference model) are
+    built once per worker. Dask's multiprocessing scheduler (without a
+    ``distributed`` Client) sends every task its own copy of the estimator; a
+    Client, even on one machine (``distributed.LocalCluster``), sends it once
+    per worker process.
 
     Examples
     --------
@@ -431,16 +421,38 @@ def dask_transform(
            [0.        , 0.        ]], dtype=float32)
     """
     dask = _import_dask()
-    import dask.array as da
-
     check_transformer(estimator, "dask_transform", feature_names=True)
     output = _resolve_output(estimator, output)
     kind, docs = _documents(data, column)
+    known = _check_lengths(lengths, output, kind, docs)
+    n_features, dtype = _output_width(estimator)
+    shipped = _ship(_returning_arrays(estimator), by_reference, broadcast)
+    meta = np.empty((0, n_features), dtype=dtype)
+    args = (shipped, n_features, dtype.str)
+    if output == "frame":
+        import pandas as pd
+
+        frame_meta = pd.DataFrame(meta, columns=_feature_names(estimator), copy=False)
+        return _to_frame(kind, docs, args, frame_meta, dask)
+    if kind == "array":
+        return _array_of_array(docs, args, meta, dask)
+    partitions = _Partitions(lengths=known, offsets=_offsets(known))
+    if kind == "series":
+        return _array_of_series(docs, args, partitions, meta, dask)
+    return _array_of_bag(docs, args, partitions, meta, dask)
+
+
+def _check_lengths(lengths: Any, output: str, kind: str, docs: Any) -> tuple[int, ...] | None:
+    """The partition lengths the user gave or asked for (None: unknown)."""
     if output == "frame" and lengths not in (None, False):
         raise ValueError(
             "lengths sets the chunk sizes of an array; it does not apply to output='frame'."
         )
-    known = _resolve_lengths(lengths, kind, docs)
+    return _resolve_lengths(lengths, kind, docs)
+
+
+def _output_width(estimator: Any) -> tuple[int, np.dtype]:
+    """``(n_features, dtype)`` of the output, with one feature name per feature."""
     n_features, dtype = output_spec(estimator, "dask_transform")
     n_names = len(estimator.get_feature_names_out())
     if n_names != n_features:
@@ -448,51 +460,66 @@ def dask_transform(
             f"get_feature_names_out() gives {n_names} names for the {n_features} features "
             "that transform returns."
         )
-    if _output_config(estimator) != "default":
-        # the workers build the containers themselves: let transform return arrays
-        import copy
+    return n_features, dtype
 
-        estimator = copy.copy(estimator)
-        config = dict(getattr(estimator, "_sklearn_output_config", {}) or {})
-        estimator._sklearn_output_config = {**config, "transform": "default"}
-    shipped = _ship(estimator, share_memmap, broadcast)
-    meta = np.empty((0, n_features), dtype=dtype)
-    args = (shipped, n_features, dtype.str)
 
-    if output == "frame":
-        import pandas as pd
+def _returning_arrays(estimator: Any) -> Any:
+    """The estimator, or a shallow copy whose ``transform`` returns arrays.
 
-        columns = _feature_names(estimator)
-        frame_meta = pd.DataFrame(meta, columns=columns, copy=False)
-        return _to_frame(kind, docs, args, frame_meta, dask)
+    The workers build the containers themselves, so ``set_output`` is reset
+    on the copy that is shipped.
+    """
+    if _output_config(estimator) == "default":
+        return estimator
+    estimator = copy.copy(estimator)
+    config = dict(getattr(estimator, "_sklearn_output_config", {}) or {})
+    estimator._sklearn_output_config = {**config, "transform": "default"}
+    return estimator
 
-    if kind == "array":
-        partitions = _Partitions(offsets=_offsets(docs.chunks[0]))
-        return da.map_blocks(
-            _transform_block,
-            docs,
-            *args,
-            dask.delayed(partitions, traverse=False),
-            new_axis=1,
-            chunks=(docs.chunks[0], (n_features,)),
-            dtype=dtype,
-            meta=meta,
-            token="skembed-transform",
-        )
-    partitions = _Partitions(lengths=known, offsets=_offsets(known))
-    if kind == "series":
-        X = docs.map_partitions(
-            _transform_block,
-            *args,
-            dask.delayed(partitions, traverse=False),
-            meta=meta,
-            enforce_metadata=False,
-            token="skembed-transform",
-        )
-        if known is None:
-            return X
-        return da.Array(X.dask, X.name, chunks=(known, (n_features,)), dtype=dtype, meta=meta)
-    # a Bag: one delayed task per partition, assembled into an array
+
+# ---------------------------------------------------------------- assembling the output
+def _array_of_array(docs: Any, args: tuple, meta: np.ndarray, dask: Any):
+    """A dask Array of documents: one block per chunk, with its known chunk sizes."""
+    import dask.array as da
+
+    n_features = meta.shape[1]
+    partitions = _Partitions(offsets=_offsets(docs.chunks[0]))
+    return da.map_blocks(
+        _transform_block,
+        docs,
+        *args,
+        dask.delayed(partitions, traverse=False),
+        new_axis=1,
+        chunks=(docs.chunks[0], (n_features,)),
+        dtype=meta.dtype,
+        meta=meta,
+        token="skembed-transform",
+    )
+
+
+def _array_of_series(docs: Any, args: tuple, partitions: _Partitions, meta: np.ndarray, dask: Any):
+    """A dask Series: one block per partition, with the chunk sizes when known."""
+    import dask.array as da
+
+    X = docs.map_partitions(
+        _transform_block,
+        *args,
+        dask.delayed(partitions, traverse=False),
+        meta=meta,
+        enforce_metadata=False,
+        token="skembed-transform",
+    )
+    if partitions.lengths is None:
+        return X
+    chunks = (partitions.lengths, (meta.shape[1],))
+    return da.Array(X.dask, X.name, chunks=chunks, dtype=meta.dtype, meta=meta)
+
+
+def _array_of_bag(docs: Any, args: tuple, partitions: _Partitions, meta: np.ndarray, dask: Any):
+    """A dask Bag: one delayed task per partition, assembled into an array."""
+    import dask.array as da
+
+    known, n_features = partitions.lengths, meta.shape[1]
     transform = dask.delayed(_transform_block, pure=True)
     name = _task_name(docs, args, partitions)
     shared = dask.delayed(partitions, traverse=False)
@@ -500,7 +527,9 @@ def dask_transform(
     for i, part in enumerate(docs.to_delayed()):
         n_docs = np.nan if known is None else known[i]
         block = transform(part, *args, shared, i, dask_key_name=f"{name}-{i}")
-        blocks.append(da.from_delayed(block, shape=(n_docs, n_features), dtype=dtype, meta=meta))
+        blocks.append(
+            da.from_delayed(block, shape=(n_docs, n_features), dtype=meta.dtype, meta=meta)
+        )
     if not blocks:
         return da.from_array(meta, chunks=meta.shape)
     return da.concatenate(blocks, axis=0)

@@ -16,12 +16,7 @@ from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from torch import nn
 from torch.nn import functional as F
 
-#: Row of the embedding matrix used for padding (always zero).
-PAD = 0
-#: Row of the embedding matrix used for words not in the vocabulary.
-UNK = 1
-#: Number of special rows before the first word.
-N_SPECIAL = 2
+from ._ids import PAD
 
 
 class KimCNN(nn.Module):

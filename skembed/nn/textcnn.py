@@ -1,8 +1,9 @@
 """TextCNNClassifier: Kim's (2014) sentence CNN as a scikit-learn classifier.
 
-The estimator reads text with the same parameters as the vectorizers
-(:mod:`skembed._text`), initialises its embedding layer from any source
-:func:`~skembed.pretrained.resolve_vectors` accepts, and trains the network
+The estimator reads text with the same parameters as the vectorizers (it shares
+their base, :class:`skembed._text.TextInputMixin`), initialises its embedding
+layer from any source
+:func:`~skembed.vectors.as_word_vectors` accepts, and trains the network
 with a skorch ``NeuralNetClassifier`` that it holds, not inherits: the
 parameters, the fitted state and the pickles are plain scikit-learn and numpy.
 torch and skorch are imported only when a model is trained or used.
@@ -11,7 +12,9 @@ torch and skorch are imported only when a model is trained or used.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
 from itertools import chain, repeat
 from numbers import Integral, Real
 from typing import Any
@@ -22,20 +25,21 @@ from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_consistent_length, column_or_1d
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import seed_from_random_state
+from .._cache import cached_on
 from .._docstrings import fill_doc
-from .._native import check_mapped
-from .._text import TEXT_PARAM_CONSTRAINTS, TEXT_PARAMS, build_analyzer, tokenize
-from .._vectors import VECTORS_FORMATS
-from ..pretrained import resolve_vectors
-
-#: Rows of the embedding matrix before the first word: padding (0), unknown (1).
-PAD, UNK, N_SPECIAL = 0, 1, 2
+from .._io import check_mapped
+from .._text import TextInputMixin, tokenize
+from ..persistence import register
+from ..persistence._checks import check_textcnn
+from ..vectors import VECTORS_FORMATS, as_word_vectors
+from ._device import TorchDevice, check_device
+from ._ids import N_SPECIAL, PAD, UNK, token_ids
 
 #: Default learning rate of each optimizer (Kim used Adadelta with lr=1.0).
 DEFAULT_LR = {"adadelta": 1.0, "adam": 1e-3}
@@ -51,93 +55,6 @@ _INSTALL_HINT = (
 )
 
 
-class _TorchDevice(HasMethods):
-    """A ``torch.device``, recognised without importing torch (an optional dependency).
-
-    A ``HasMethods``, one of the constraint classes that scikit-learn's parameter
-    validation takes as they are.
-    """
-
-    def __init__(self) -> None:
-        super().__init__([])
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        return type(val).__module__ == "torch" and type(val).__name__ == "device"
-
-    def __str__(self) -> str:
-        return "an instance of 'torch.device'"
-
-
-def _check_device(device: Any, torch: Any, owner: str) -> Any:
-    """The ``torch.device`` that the ``device`` parameter names, usable on this machine.
-
-    Parameters
-    ----------
-    device : str or torch.device
-        'auto' ('cuda' when a GPU is available, else 'cpu'), a device string
-        ('cpu', 'cuda', 'cuda:1', 'mps') or a ``torch.device``.
-    torch : module
-        The torch module.
-    owner : str
-        The estimator, for messages.
-
-    Returns
-    -------
-    device : torch.device
-
-    Raises
-    ------
-    ValueError
-        ``device`` is not a device string; or names a device this machine does
-        not have (torch is checked before any tensor is moved: moving one to a
-        missing device raises torch's own errors, an ``AssertionError`` for
-        CUDA in a CPU-only torch).
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise ValueError(
-            f"The 'device' parameter of {owner} must be 'auto', 'cpu', 'cuda', "
-            f"'cuda:<index>', 'mps' or a torch.device. Got {device!r} instead."
-        ) from None
-    kind = resolved.type
-    if kind == "cpu":
-        return resolved
-    start = f"The 'device' parameter of {owner} is {str(device)!r}, but"
-    use = "Use device='cpu' (or 'auto', which picks a GPU when there is one)."
-    if kind == "mps":
-        available, count = torch.backends.mps.is_available(), 1
-        built = torch.backends.mps.is_built()
-        name, missing = "MPS", "needs macOS 12.3+ on Apple silicon"
-    else:
-        backend = getattr(torch, kind, None)  # torch.cuda, torch.xpu, ...
-        if not callable(getattr(backend, "is_available", None)):
-            raise ValueError(
-                f"{start} {owner} trains and predicts on 'cpu', 'cuda', 'mps' or another "
-                f"accelerator that torch reports available, and {kind!r} is not one. {use}"
-            )
-        available, count = backend.is_available(), backend.device_count()
-        name = kind.upper()
-        built = torch.backends.cuda.is_built() if kind == "cuda" else True
-        missing = f"sees no {name} device"
-        if kind == "cuda":
-            missing += ": no GPU, no driver, or CUDA_VISIBLE_DEVICES hides them"
-    if not available:
-        why = f"is built without {name}" if not built else missing
-        raise ValueError(
-            f"{start} {name} is not available on this machine (torch {torch.__version__} "
-            f"{why}). {use}"
-        )
-    if resolved.index is not None and resolved.index >= count:
-        raise ValueError(
-            f"{start} this machine has {count} {name} device{'s' * (count != 1)} "
-            f"({kind}:0 to {kind}:{count - 1}). Use one of them, or device={kind!r}."
-        )
-    return resolved
-
-
 def _backend():
     """Import the torch side (``skembed.nn._module``), or explain how to install it."""
     try:
@@ -147,68 +64,21 @@ def _backend():
     return _module
 
 
-def token_ids(
-    tokens: list[list[str]],
-    vocabulary: dict[str, int],
-    max_len: int | None,
-    min_len: int,
-    fallback: dict[str, int] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The padded matrix of embedding rows of each document.
+@dataclass
+class _FitData:
+    """What ``fit`` prepares before training, assigned to the estimator once it is done."""
 
-    Parameters
-    ----------
-    tokens : list of list of str
-        Tokens of each document.
-    vocabulary : dict
-        Word -> index into the vocabulary; the embedding row is
-        ``index + N_SPECIAL``.
-    max_len : int or None
-        Documents are cut to their first ``max_len`` tokens (None: no cut).
-    min_len : int
-        The matrix has at least this many columns (the widest filter).
-    fallback : dict or None
-        Word -> row of a second table, for words not in ``vocabulary``. The
-        ``j``-th distinct row used gets id ``len(vocabulary) + N_SPECIAL + j``.
-        Words in neither get row ``UNK``.
-
-    Returns
-    -------
-    ids : ndarray of int64, shape (n_docs, max(min_len, longest document))
-        Embedding rows, padded with ``PAD`` (0) at the end of each row.
-    lengths : ndarray of int64, shape (n_docs,)
-        Tokens kept per document.
-    fallback_rows : ndarray of int64
-        The rows of the ``fallback`` table behind the extra ids, in order.
-    """
-    if max_len is not None:
-        tokens = [doc[:max_len] if len(doc) > max_len else doc for doc in tokens]
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    # map() of dict.get over the chained tokens runs in C: no Python code per token
-    flat = np.fromiter(
-        map(vocabulary.get, chain.from_iterable(tokens), repeat(-1)),
-        dtype=np.int64,
-        count=int(lengths.sum()),
-    )
-    unknown = np.flatnonzero(flat < 0)
-    fallback_rows = np.zeros(0, dtype=np.int64)
-    if fallback and unknown.size:
-        words = list(chain.from_iterable(tokens))
-        found = np.fromiter(
-            map(fallback.get, (words[i] for i in unknown), repeat(-1)),
-            dtype=np.int64,
-            count=unknown.size,
-        )
-        hit = found >= 0
-        fallback_rows, inverse = np.unique(found[hit], return_inverse=True)
-        flat[unknown[hit]] = len(vocabulary) + inverse
-        unknown = unknown[~hit]
-    flat += N_SPECIAL
-    flat[unknown] = UNK
-    width = max(int(lengths.max(initial=0)), min_len)
-    ids = np.zeros((len(tokens), width), dtype=np.int64)
-    ids[np.arange(width)[None, :] < lengths[:, None]] = flat  # row-major: document order
-    return ids, lengths, fallback_rows
+    warm: bool
+    classes: np.ndarray
+    vocabulary: dict[str, int]
+    y: np.ndarray
+    ids: np.ndarray
+    y_enc: np.ndarray
+    seed: int
+    valid: tuple[np.ndarray, np.ndarray] | None = None
+    init: np.ndarray | None = None  # the initial embeddings (None: a warm start)
+    coverage: float | None = None
+    unseen: tuple[dict[str, int] | None, np.ndarray | None] = (None, None)
 
 
 def _encode(classes: np.ndarray, labels: np.ndarray, name: str) -> np.ndarray:
@@ -223,8 +93,9 @@ def _encode(classes: np.ndarray, labels: np.ndarray, name: str) -> np.ndarray:
     return pos
 
 
+@register("skembed.nn.textcnn:TextCNNClassifier", check=partial(check_textcnn, n_special=N_SPECIAL))
 @fill_doc
-class TextCNNClassifier(ClassifierMixin, BaseEstimator):
+class TextCNNClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     r"""Kim's (2014) convolutional network for sentence classification.
 
     Raw documents in, class labels out, like a ``TfidfVectorizer`` +
@@ -240,7 +111,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
     says so.
 
     The vocabulary is every word of the training documents (or those seen
-    ``min_count`` times); its embeddings start from ``embeddings`` where the
+    ``min_count`` times); its embeddings start from ``vectors`` where the
     word has a pretrained vector and from U[-0.25, 0.25] otherwise. Padding
     is a zero row that stays zero; words unseen in training map to one
     "unknown" row (zero at the start). As in Kim's code, every document is
@@ -254,7 +125,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    embeddings : str, path-like, gensim KeyedVectors, mapping or fitted vectorizer, default=None
+    vectors : str, path-like, gensim KeyedVectors, mapping or fitted vectorizer, default=None
         Pretrained word vectors for modes other than 'rand': a vectors file
         (word2vec, GloVe, fastText, see ``vectors_format``), a gensim
         ``KeyedVectors``, a ``{word: vector}`` mapping, or a fitted skembed
@@ -264,10 +135,10 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         ``keyed_vectors_`` instead when searching.
     vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
             default='auto'
-        Format of an ``embeddings`` file; 'auto' detects it.
+        Format of a ``vectors`` file; 'auto' detects it.
     mode : {'rand', 'static', 'non-static', 'multichannel'}, default='rand'
         Kim's variants. 'rand': random embeddings of width ``embedding_dim``,
-        trained (``embeddings`` is ignored, with a warning). 'static':
+        trained (``vectors`` is ignored, with a warning). 'static':
         pretrained embeddings, frozen (the random rows of words without a
         pretrained vector too). 'non-static': pretrained embeddings,
         fine-tuned. 'multichannel': a frozen and a fine-tuned copy of the
@@ -294,17 +165,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
     min_count : int, default=1
         Words seen fewer times in the training documents map to the unknown
         row.
-    unseen_words : {'unknown', 'pretrained'}, default='unknown'
-        What a word of a document to predict that was not in the training
-        documents gets, in the modes with pretrained vectors. 'unknown': the
-        unknown row. 'pretrained': its pretrained vector, in both channels,
-        when it has one (else the unknown row), as in Kim's setup, whose
-        vocabulary included the test sentences; the fitted estimator then
-        keeps the vectors of every other pretrained word
-        (``pretrained_vectors_``, as large as the pretrained matrix). On MR
-        and SST-2 this made no measurable difference (see the benchmark
-        page), hence the lighter default. Mode 'rand' always uses the unknown
-        row.
+    {classifier_oov}
     optimizer : {'adadelta', 'adam'}, default='adadelta'
         'adadelta' (Kim's, with rho=0.95, eps=1e-6) or 'adam'.
     lr : float or None, default=None
@@ -358,7 +219,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         A mapping of words to rows of ``vectors_``.
     vectors_ : ndarray of shape (n_words, embedding_dim), dtype float32
         The (fine-tuned) word embeddings of ``vocabulary_``, so the fitted
-        classifier can serve as ``vectors`` / ``embeddings`` of another skembed
+        classifier can serve as ``vectors`` of another skembed
         estimator.
     module_state_ : dict of str to ndarray
         The network's weights (a torch ``state_dict`` as float32 numpy arrays
@@ -368,7 +229,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         Share of the vocabulary that had a pretrained vector (None for 'rand').
     pretrained_vocabulary_ : dict or None
         The pretrained words outside ``vocabulary_``, mapped to rows of
-        ``pretrained_vectors_`` (None for 'rand' or ``unseen_words='unknown'``).
+        ``pretrained_vectors_`` (None for 'rand' or ``oov='unknown'``).
     pretrained_vectors_ : ndarray of shape (n_pretrained_words, embedding_dim) or None
         Their vectors, used for words unseen in training.
     history_ : list of dict
@@ -402,9 +263,24 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
     (2, 2)
     """
 
+    _fitted_attribute = "module_state_"
+
+    #: The attributes ``fit`` sets: what ``skembed.save`` writes and ``skembed.load`` sets.
+    _fitted_state: tuple[str, ...] = (
+        "classes_",
+        "vocabulary_",
+        "pretrained_coverage_",
+        "pretrained_vocabulary_",
+        "pretrained_vectors_",
+        "module_state_",
+        "history_",
+        "n_epochs_",
+        "best_epoch_",
+    )
+
     _parameter_constraints: dict = {
-        **TEXT_PARAM_CONSTRAINTS,
-        "embeddings": "no_validation",  # checked in fit, by resolve_vectors
+        **TextInputMixin._parameter_constraints,
+        "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
         "mode": [StrOptions(set(_MODES))],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -420,9 +296,9 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "patience": [Interval(Integral, 1, None, closed="left")],
-        "unseen_words": [StrOptions({"pretrained", "unknown"})],
+        "oov": [StrOptions({"unknown", "pretrained"})],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "device": [str, _TorchDevice()],
+        "device": [str, TorchDevice()],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -430,7 +306,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        embeddings=None,
+        vectors=None,
         *,
         vectors_format="auto",
         mode="rand",
@@ -441,7 +317,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         max_norm=3.0,
         max_len=100,
         min_count=1,
-        unseen_words="unknown",
+        oov="unknown",
         optimizer="adadelta",
         lr=None,
         batch_size=50,
@@ -463,7 +339,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.embeddings = embeddings
+        self.vectors = vectors
         self.vectors_format = vectors_format
         self.mode = mode
         self.embedding_dim = embedding_dim
@@ -473,7 +349,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         self.max_norm = max_norm
         self.max_len = max_len
         self.min_count = min_count
-        self.unseen_words = unseen_words
+        self.oov = oov
         self.optimizer = optimizer
         self.lr = lr
         self.batch_size = batch_size
@@ -495,20 +371,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------ text layer
-    def _text_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in TEXT_PARAMS}
-
-    def build_analyzer(self) -> Callable[[Any], list[str]]:
-        """Return the callable that turns one document into its list of tokens.
-
-        Returns
-        -------
-        analyzer : callable
-            scikit-learn's analyzer for this estimator's text parameters.
-        """
-        return build_analyzer(self._text_params())
-
+    # ------------------------------------------------------------ parameters
     def _filter_sizes(self) -> tuple[int, ...]:
         sizes = tuple(self.filter_sizes)
         if not sizes or not all(
@@ -522,17 +385,17 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_extra_params(self) -> None:
         self._filter_sizes()
-        if self.mode != "rand" and self.embeddings is None:
+        if self.mode != "rand" and self.vectors is None:
             raise ValueError(
-                f"mode={self.mode!r} needs pretrained vectors: pass embeddings=<path to a "
+                f"mode={self.mode!r} needs pretrained vectors: pass vectors=<path to a "
                 "word2vec/GloVe/fastText file>, a gensim KeyedVectors, a {word: vector} dict "
                 "or a fitted skembed vectorizer, or use mode='rand'."
             )
-        if self.mode == "rand" and self.embeddings is not None:
+        if self.mode == "rand" and self.vectors is not None:
             import warnings
 
             warnings.warn(
-                "mode='rand' trains random embeddings and ignores 'embeddings'; set "
+                "mode='rand' trains random embeddings and ignores 'vectors'; set "
                 "mode='non-static', 'static' or 'multichannel' to use them.",
                 UserWarning,
             )
@@ -550,7 +413,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _device(self, torch) -> Any:
         """The ``torch.device`` that ``device`` names, checked to be usable here."""
-        return _check_device(self.device, torch, "TextCNNClassifier")
+        return check_device(self.device, torch, "TextCNNClassifier")
 
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -586,65 +449,84 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         import torch
 
         device = self._device(torch)  # before any work: a GPU may be missing
+        # everything is computed first and assigned to self once training is
+        # done, so a failed fit leaves a fitted estimator as it was
+        data = self._prepare_data(X, y, X_val, y_val)
+        self._prepare_embeddings(data)
+        net = self._train(backend, torch, data, device)
+        self._store_fit(net, data)
+        return self
+
+    def _prepare_data(self, X, y, X_val, y_val) -> _FitData:
+        """Check the documents and labels; the classes, vocabulary, ids and validation set."""
         tokens = tokenize(X, self._text_params())
         y = column_or_1d(y, warn=True)
         check_consistent_length(tokens, y)
         check_classification_targets(y)
         if (X_val is None) != (y_val is None):
             raise ValueError("Pass both X_val and y_val, or neither.")
-
-        # everything is computed first and assigned to self once training is
-        # done, so a failed fit leaves a fitted estimator as it was
         warm = self.warm_start and hasattr(self, "module_state_")
-        check_mapped(self.embeddings, self if warm else None)  # memory-mapped: unchanged
-        if warm:
-            classes, vocabulary = self.classes_, self.vocabulary_
-            y_enc = _encode(classes, y, "y")
-        else:
-            classes, y_enc = np.unique(y, return_inverse=True)
-            if len(classes) < 2:
-                raise ValueError(
-                    "TextCNNClassifier needs documents of at least 2 classes; got only "
-                    f"{classes.tolist()!r}."
-                )
-            vocabulary = self._build_vocabulary(tokens)
-        min_len = max(self._filter_sizes())
-        ids, _, _ = token_ids(tokens, vocabulary, self.max_len, min_len)
+        check_mapped(self.vectors, self if warm else None)  # memory-mapped: unchanged
+        classes, y_enc, vocabulary = self._classes_and_vocabulary(tokens, y, warm)
+        ids, _, _ = token_ids(tokens, vocabulary, self.max_len, max(self._filter_sizes()))
         seed = seed_from_random_state(self.random_state)
+        data = _FitData(warm, classes, vocabulary, y, ids, y_enc, seed)
+        self._hold_out(data, X_val, y_val)
+        return data
 
-        valid = None
+    def _classes_and_vocabulary(
+        self, tokens: list[list[str]], y: np.ndarray, warm: bool
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """The classes, the encoded labels and the vocabulary (a warm start keeps its own)."""
+        if warm:
+            return self.classes_, _encode(self.classes_, y, "y"), self.vocabulary_
+        classes, y_enc = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "TextCNNClassifier needs documents of at least 2 classes; got only "
+                f"{classes.tolist()!r}."
+            )
+        return classes, y_enc, self._build_vocabulary(tokens)
+
+    def _hold_out(self, data: _FitData, X_val, y_val) -> None:
+        """Set ``data.valid``: ``X_val`` and ``y_val``, or a split of the training ids."""
         if X_val is not None:
             tokens_val = tokenize(X_val, self._text_params())
             y_val = column_or_1d(y_val, warn=True)
             check_consistent_length(tokens_val, y_val)
-            ids_val, _, _ = token_ids(tokens_val, vocabulary, self.max_len, min_len)
-            valid = (ids_val, _encode(classes, y_val, "y_val"))
+            min_len = max(self._filter_sizes())
+            ids_val, _, _ = token_ids(tokens_val, data.vocabulary, self.max_len, min_len)
+            data.valid = (ids_val, _encode(data.classes, y_val, "y_val"))
         elif self.validation_fraction is not None:
-            train, held_out = self._split(y_enc, seed)
-            valid = (ids[held_out], y_enc[held_out])
-            ids, y_enc = ids[train], y_enc[train]
+            train, held_out = self._split(data.y_enc, data.seed)
+            data.valid = (data.ids[held_out], data.y_enc[held_out])
+            data.ids, data.y_enc = data.ids[train], data.y_enc[train]
 
-        if warm:
-            init, coverage = None, self.pretrained_coverage_
-            unseen = (self.pretrained_vocabulary_, self.pretrained_vectors_)
+    def _prepare_embeddings(self, data: _FitData) -> None:
+        """The initial embeddings and the pretrained vectors kept (a warm start: its own)."""
+        if data.warm:
+            data.coverage = self.pretrained_coverage_
+            data.unseen = (self.pretrained_vocabulary_, self.pretrained_vectors_)
         else:
-            init, coverage, unseen = self._initial_embeddings(vocabulary, seed)
-        weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+            data.init, data.coverage, data.unseen = self._initial_embeddings(
+                data.vocabulary, data.seed
+            )
+
+    def _train(self, backend, torch, data: _FitData, device) -> Any:
+        """Train a new skorch net (a warm start: from the fitted weights); return it."""
+        weight = compute_class_weight(self.class_weight, classes=data.classes, y=data.y)
         devices = []
         if device.type == "cuda":
             devices = [device.index if device.index is not None else torch.cuda.current_device()]
         with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            net = self._make_net(backend, torch, init, len(classes), weight, valid, seed, device)
-            if warm:
+            torch.manual_seed(data.seed)
+            net = self._make_net(backend, torch, data, weight, device)
+            if data.warm:
                 self._load_fitted_weights(net, torch)
-                net.partial_fit(ids, y_enc)
+                net.partial_fit(data.ids, data.y_enc)
             else:
-                net.fit(ids, y_enc)
-        self.classes_, self.vocabulary_, self.pretrained_coverage_ = classes, vocabulary, coverage
-        self.pretrained_vocabulary_, self.pretrained_vectors_ = unseen
-        self._store_fit(net, warm)
-        return self
+                net.fit(data.ids, data.y_enc)
+        return net
 
     def _build_vocabulary(self, tokens: list[list[str]]) -> dict[str, int]:
         counts = Counter(chain.from_iterable(tokens))
@@ -685,7 +567,8 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             # checked like every source of vectors (check_word_vectors): distinct words
             # (a repeated one keeps its first row), finite float32 rows
-            words, matrix, _ = resolve_vectors(self.embeddings, self.vectors_format)
+            pretrained = as_word_vectors(self.vectors, self.vectors_format)
+            words, matrix = pretrained.words, pretrained.matrix
             index = dict(zip(words, range(len(words)), strict=True))
             rows = np.fromiter(
                 map(index.get, vocabulary, repeat(-1)), dtype=np.int64, count=len(vocabulary)
@@ -694,7 +577,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             init = rng.uniform(-0.25, 0.25, (n_rows, matrix.shape[1])).astype(np.float32)
             init[N_SPECIAL:][found] = matrix[rows[found]]
             coverage = float(found.mean()) if len(found) else 0.0
-            if self.unseen_words == "pretrained":
+            if self.oov == "pretrained":
                 # the other pretrained words, for documents to predict
                 for word in vocabulary:
                     index.pop(word, None)
@@ -704,8 +587,9 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         init[UNK] = 0.0
         return init, coverage, unseen
 
-    def _make_net(self, backend, torch, init, n_classes, weight, valid, seed, device):
+    def _make_net(self, backend, torch, data: _FitData, weight: np.ndarray, device):
         """The skorch net that trains the module (composition: it is not kept)."""
+        init, valid, n_classes = data.init, data.valid, len(data.classes)
         from skorch import NeuralNetClassifier
         from skorch.dataset import Dataset
         from skorch.helper import predefined_split
@@ -749,7 +633,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             callbacks=callbacks,
             callbacks__print_log=backend.ProgressLog(),
             iterator_train__shuffle=True,
-            iterator_train__generator=torch.Generator().manual_seed(seed),
+            iterator_train__generator=torch.Generator().manual_seed(data.seed),
             iterator_valid__batch_size=max(self.batch_size, 256),
             classes=np.arange(n_classes),
             device=str(device),
@@ -763,7 +647,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             net.module_.load_state_dict(
                 {name: torch.from_numpy(value) for name, value in self.module_state_.items()}
             )
-            optimizer_state = self.__dict__.get("_optimizer_state")
+            optimizer_state = self._optimizer_state
             if optimizer_state is not None:
                 net.optimizer_.load_state_dict(optimizer_state)
         except (RuntimeError, ValueError, KeyError) as exc:
@@ -773,8 +657,11 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"optimizer) changed since: {exc}. Set warm_start=False to train a new network."
             ) from None
 
-    def _store_fit(self, net, warm: bool) -> None:
+    def _store_fit(self, net, data: _FitData) -> None:
         """Keep the fitted state as plain data (numpy weights on the CPU)."""
+        self.classes_, self.vocabulary_ = data.classes, data.vocabulary
+        self.pretrained_coverage_ = data.coverage
+        self.pretrained_vocabulary_, self.pretrained_vectors_ = data.unseen
         module = net.module_.eval()
         self.module_state_ = {
             name: value.detach().cpu().numpy().copy() for name, value in module.state_dict().items()
@@ -783,7 +670,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             {k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()}
             for row in net.history
         ]
-        previous = self.history_ if warm else []
+        previous = self.history_ if data.warm else []
         for row in history:
             row.pop("batches", None)
             row["epoch"] = int(row["epoch"]) + len(previous)
@@ -792,16 +679,17 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         stopper = dict(net.callbacks_).get("early_stopping")
         best = getattr(stopper, "best_epoch_", 0) if stopper is not None else 0
         self.best_epoch_ = (int(best) if best else len(history)) + len(previous)
-        self.__dict__["_optimizer_state"] = net.optimizer_.state_dict()
-        self.__dict__["_module_cache"] = (self.module_state_, str(net.device), module)
+        type(self)._optimizer_state.prime(self, net.optimizer_.state_dict())
+        type(self)._module.prime(self, module)
 
     # ------------------------------------------------------------ predict
-    def _get_module(self, torch):
-        device = self._device(torch)
-        cache = self.__dict__.get("_module_cache")
-        if cache is not None and cache[0] is self.module_state_ and cache[1] == str(device):
-            return cache[2], device
+    @cached_on("module_state_", "device")
+    def _module(self):
+        """The network on ``device``, rebuilt from ``module_state_`` (never pickled: it may
+        live on a GPU); ``fit`` keeps the network it trained."""
         backend = _backend()
+        import torch
+
         state = self.module_state_
         n_rows, dim = state["embedding.weight"].shape
         n_conv = sum(1 for name in state if name.startswith("convs.") and name.endswith("weight"))
@@ -816,9 +704,13 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
             padding=max(w.shape[2] for w in convs) - 1,
         )
         module.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
-        module = module.to(device).eval()
-        self.__dict__["_module_cache"] = (state, str(device), module)
-        return module, device
+        return module.to(self._device(torch)).eval()
+
+    @cached_on("module_state_")
+    def _optimizer_state(self):
+        """The optimizer's state after ``fit``, for a warm start in this process (never pickled;
+        None in another process, where a warm start begins a fresh optimizer)."""
+        return None
 
     def _logits(self, X: Iterable[Any]) -> np.ndarray:
         check_is_fitted(self)
@@ -828,7 +720,8 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
 
         tokens = tokenize(X, self._text_params())
         ids, _, fallback_rows = self._ids(tokens)
-        module, device = self._get_module(torch)
+        device = self._device(torch)
+        module = self._module
         extra = None
         if fallback_rows.size:  # pretrained vectors of words unseen in training
             extra = torch.from_numpy(self.pretrained_vectors_[fallback_rows]).to(device)
@@ -912,20 +805,7 @@ class TextCNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.module_state_["embedding.weight"][N_SPECIAL:]
 
-    def __getstate__(self):
-        # BaseEstimator returns the instance's own __dict__ on Python >= 3.11: copy it
-        state = dict(super().__getstate__())
-        state.pop("_module_cache", None)  # may live on a GPU; rebuilt from module_state_
-        state.pop("_optimizer_state", None)
-        return state
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "module_state_")
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
         tags.non_deterministic = str(self.device) not in ("cpu", "auto")
         return tags

@@ -1,62 +1,15 @@
 """How a fitted estimator travels to the workers of an engine (Dask, Spark).
 
-The estimator is serialized once, on the client, into a :class:`Shipment`, and
-rebuilt once per worker process, on first use. Both engines use this module;
-each describes itself with an :class:`Engine` (its words for the two sides, the
-argument that sends arrays by value, its cloudpickle).
+The estimator is pickled once, on the client, into a :class:`Shipment`, and
+rebuilt once per worker process, on first use, with ``n_jobs=None`` in its
+skembed vectorizers (:func:`single_process`). Arrays memory-mapped read-only
+from a file (a vectors store, a model loaded with ``skembed.load(mmap=True)``)
+travel as a reference to the file, which the worker checks before mapping it
+again; a failed check raises :class:`ShippedFileError`. Each engine describes
+itself with an :class:`Engine`; this module needs neither Dask nor Spark.
 
-Serialized once
-    :class:`Shipment` pickles the estimator with cloudpickle when it is
-    created, at the highest pickle protocol, with large arrays as out-of-band
-    buffers (no copy is made). Pickling the shipment sends those bytes; a
-    receiver that passes it on (a Dask worker to another) sends the same bytes.
-Rebuilt once per worker
-    Unpickling a shipment keeps the bytes; :attr:`Shipment.estimator`
-    unpickles the estimator on first use, once per shipment even when threads
-    ask together, so a scheduler that only forwards it never rebuilds it. An
-    engine that deserializes the shipment anew for every task (Spark Connect,
-    without broadcast variables) asks for ``cache=True``: the estimator is then
-    also kept, per process, under the shipment's token. The rebuilt copy runs
-    with ``n_jobs=None`` in every skembed vectorizer (:func:`single_process`):
-    the engine provides the parallelism, and a vectorizer forking processes of
-    its own inside a task (``transform`` does on Linux when ``n_jobs > 1``)
-    would only oversubscribe the machine. The results do not depend on
-    ``n_jobs``. The client's own estimator is never modified.
-Memory-mapped arrays by reference
-    An array that is (a contiguous view of) a read-only ``np.memmap`` of a file
-    -- the vectors of a store opened by :func:`skembed.open_vectors`, the arrays
-    of a model loaded with ``skembed.load(mmap=True)`` -- is not pickled: it
-    travels as a :class:`_FileRef` (the file's path, the array's offset, shape,
-    dtype and order, and a stamp of the file), and the worker maps the file
-    again, so the machine's processes share its pages.
-
-The verification rule
-    On the client, a file is sent by reference only if the mapping still *is*
-    the file at its path: on Linux ``/proc/self/maps`` gives the device and
-    inode of the mapping, compared with the path's (a mapping of a deleted,
-    i.e. replaced, file never passes); where that cannot tell, the file at the
-    path must have the mapped file's size and the same bytes at sampled
-    offsets. Otherwise the array is sent by value, which is always correct.
-
-    On the worker, before mapping, the file at the same path must
-
-    1. exist (else ``FileNotFoundError``);
-    2. have the client's size;
-    3. be the same content: if the file belongs to a skembed directory (listed
-       in the ``manifest.json`` of a vectors store or the ``estimator.json`` of
-       a saved model, in its directory or the parent), the manifest found there
-       must record the sha256 the client's recorded -- so copies of a store
-       made any way (``cp``, ``rsync``, an archive) are accepted; any other
-       file must have the client's modification time (copies must keep it:
-       ``rsync -t``, ``cp -p``);
-    4. and hold the client's bytes at up to 16 sampled blocks of 4 KiB spread
-       over the array (a cheap check of the data itself, which catches a file
-       rewritten in place behind its manifest).
-
-    A failed check raises :class:`ShippedFileError` (a ``ValueError`` and a
-    ``RuntimeError``), naming the file and the engine's argument that sends
-    the arrays by value instead. Nothing is hashed in full: the checks read a
-    manifest and 64 KiB at most per array.
+docs/developer.md ("Shipping a model once") gives the design and the
+verification rule.
 """
 
 from __future__ import annotations
@@ -77,24 +30,22 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
-from .._native import FORMAT_NAME as _STORE_FORMAT
-from .._native import MANIFEST as _STORE_MANIFEST
-from .._native import StoreError
-from ..persistence import ESTIMATOR_FILE as _MODEL_MANIFEST
-from ..persistence import FORMAT_NAME as _MODEL_FORMAT
+from .._io import ESTIMATOR_FILE as _MODEL_MANIFEST
+from .._io import ESTIMATOR_FORMAT as _MODEL_FORMAT
+from .._io import StoreError
+from ..vectors._store import FORMAT_NAME as _STORE_FORMAT
+from ..vectors._store import MANIFEST as _STORE_MANIFEST
 
 __all__ = [
+    "BY_VALUE",
     "Engine",
     "Shipment",
     "ShippedFileError",
     "as_array",
-    "check_transformer",
     "dumps",
     "loads",
     "mapped_file",
-    "output_spec",
     "single_process",
     "transform_rows",
 ]
@@ -106,6 +57,10 @@ _MANIFESTS = {_STORE_MANIFEST: _STORE_FORMAT, _MODEL_MANIFEST: _MODEL_FORMAT}
 _SAMPLES, _BLOCK = 16, 4096
 
 
+#: The argument of every engine adapter that sends memory-mapped arrays by value.
+BY_VALUE = "by_reference=False"
+
+
 class Engine(NamedTuple):
     """How an engine names its sides, and how it pickles.
 
@@ -115,16 +70,12 @@ class Engine(NamedTuple):
         The side that ships the estimator: "client", "driver".
     receiver : str
         The side that transforms: "worker", "executor".
-    by_value : str
-        The argument that sends memory-mapped arrays by value, for messages:
-        ``"share_memmap=False"``.
     cloudpickle : str
         The cloudpickle module to pickle with (the receivers must have it).
     """
 
     sender: str
     receiver: str
-    by_value: str
     cloudpickle: str = "cloudpickle"
 
 
@@ -133,36 +84,6 @@ class ShippedFileError(StoreError, RuntimeError):
 
 
 # ====================================================================== the estimator
-def check_transformer(estimator: Any, caller: str, *, feature_names: bool) -> None:
-    """Check that ``estimator`` is a fitted transformer (with ``get_feature_names_out``).
-
-    Parameters
-    ----------
-    estimator : object
-        What the user passed.
-    caller : str
-        The public function, for messages.
-    feature_names : bool
-        Whether ``get_feature_names_out`` is required too.
-
-    Raises
-    ------
-    TypeError
-        A method is missing.
-    sklearn.exceptions.NotFittedError
-        The estimator is not fitted.
-    """
-    needed = ("transform", "get_feature_names_out") if feature_names else ("transform",)
-    missing = [name for name in needed if not hasattr(estimator, name)]
-    if missing:
-        raise TypeError(
-            f"{caller} expects a fitted transformer of documents with "
-            f"{' and '.join(needed)}, such as a skembed vectorizer; "
-            f"{type(estimator).__name__} has no {missing[0]} method."
-        )
-    check_is_fitted(estimator)
-
-
 def as_array(X: Any) -> np.ndarray:
     """The output of a ``transform`` as an ndarray (from sparse, pandas or polars)."""
     if isinstance(X, np.ndarray):
@@ -172,52 +93,6 @@ def as_array(X: Any) -> np.ndarray:
     if hasattr(X, "to_numpy"):  # pandas or polars, from set_output
         return X.to_numpy()
     return np.asarray(X)
-
-
-def output_spec(estimator: Any, caller: str, *, sparse: bool = True) -> tuple[int, np.dtype]:
-    """``(n_features, dtype)`` of the estimator's output, computed on the client.
-
-    A skembed vectorizer says it (``n_features_out_``, ``dtype``); any other
-    transformer (a ``Pipeline``) transforms one empty document.
-
-    Parameters
-    ----------
-    estimator : fitted transformer
-        The estimator.
-    caller : str
-        The public function, for messages.
-    sparse : bool, default=True
-        Whether a sparse output is accepted (it is made dense).
-
-    Returns
-    -------
-    n_features : int
-        The width of the output.
-    dtype : numpy.dtype
-        Its dtype.
-
-    Raises
-    ------
-    TypeError
-        The output is not a 2-D array of numbers (or is sparse, when not accepted).
-    """
-    from .._base import _BaseEmbeddingVectorizer
-
-    if isinstance(estimator, _BaseEmbeddingVectorizer):
-        return int(estimator.n_features_out_), estimator._check_dtype()
-    X = estimator.transform([""])
-    if not sparse and hasattr(X, "toarray"):
-        raise TypeError(
-            f"{type(estimator).__name__}.transform returns a sparse matrix; {caller} "
-            "writes dense vectors only."
-        )
-    X = as_array(X)
-    if X.ndim != 2 or X.shape[0] != 1 or not np.issubdtype(X.dtype, np.number):
-        raise TypeError(
-            f"{type(estimator).__name__}.transform must return a 2-D array of numbers for a "
-            f"list of documents; for one document it returned {X.dtype} of shape {X.shape}."
-        )
-    return int(X.shape[1]), X.dtype
 
 
 def transform_rows(
@@ -237,7 +112,7 @@ def transform_rows(
     docs : sequence of str
         One partition (or batch) of documents.
     n_features, dtype : int, numpy.dtype
-        The output promised to the engine, from :func:`output_spec`.
+        The output promised to the engine, computed on the client.
     caller : str
         The public function, for messages.
     locate : callable, optional
@@ -289,7 +164,7 @@ def _locate_document_error(
 
 
 def single_process(estimator: Any) -> Any:
-    """Set ``n_jobs=None`` on every skembed vectorizer in ``estimator``, in place.
+    """Set ``n_jobs=None`` on every skembed estimator with ``n_jobs`` in ``estimator``, in place.
 
     Parameters
     ----------
@@ -306,7 +181,7 @@ def single_process(estimator: Any) -> Any:
     """
     from sklearn.base import BaseEstimator
 
-    from .._base import _BaseEmbeddingVectorizer
+    from .._text import TextInputMixin
 
     seen: set[int] = set()
 
@@ -314,7 +189,7 @@ def single_process(estimator: Any) -> Any:
         if id(obj) in seen:
             return
         seen.add(id(obj))
-        if isinstance(obj, _BaseEmbeddingVectorizer):
+        if isinstance(obj, TextInputMixin) and hasattr(obj, "n_jobs"):
             obj.n_jobs = None
         elif isinstance(obj, BaseEstimator):
             for value in vars(obj).values():
@@ -466,7 +341,7 @@ class _FileRef(NamedTuple):
 def _hint(engine: Engine) -> str:
     return (
         f"Every {engine.receiver} must see the same file at the same path (one machine, a "
-        f"shared file system, or identical copies); or pass {engine.by_value} to send the "
+        f"shared file system, or identical copies); or pass {BY_VALUE} to send the "
         "arrays' contents instead."
     )
 
@@ -482,7 +357,7 @@ def _mismatch(ref: _FileRef, why: str) -> ShippedFileError:
 
 
 def _open_reference(ref: _FileRef) -> np.ndarray:
-    """Map an array of a file again, on a worker, after the checks of the module docstring."""
+    """Map an array of a file again, on a worker, after the checks of docs/developer.md."""
     engine = ref.engine
     try:
         st = os.stat(ref.path)
@@ -624,8 +499,9 @@ def dumps(
     engine : Engine
         The engine: its cloudpickle, and its words for the receivers' errors.
     by_reference : bool, default=True
-        Send arrays of read-only memory-mapped files by reference (see the
-        module docstring); False pickles their contents.
+        Send arrays of read-only memory-mapped files by reference, as
+        :class:`_FileRef` (docs/developer.md, "Shipping a model once"); False
+        pickles their contents.
     buffers : list, optional
         Where to append out-of-band buffers (``pickle.PickleBuffer``, views of
         the arrays: nothing is copied); None writes them into the bytes.
