@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from scripts import run_python
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="transform forks workers on Linux only"
@@ -41,22 +42,9 @@ PRELUDE = textwrap.dedent(
 
 def _run(script: str, timeout: float = 240, **kwargs) -> subprocess.CompletedProcess:
     """Run ``script`` after :data:`PRELUDE` in a fresh interpreter; fail on a time-out."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        **kwargs,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"the script did not finish within {timeout} s (a hang)")
-    assert proc.returncode == 0, err
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    proc = run_python(["-c", PRELUDE + textwrap.dedent(script)], timeout=timeout, **kwargs)
+    assert proc.returncode == 0, proc.stderr
+    return proc
 
 
 def test_doc2vec_transform_beside_another_transforming_thread_does_not_hang():

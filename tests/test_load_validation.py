@@ -20,13 +20,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scripts import run_python
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
@@ -106,25 +106,14 @@ def _refused(path: Path, *patterns: str) -> StoreError:
 
 def _run(script: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``script`` in a fresh interpreter; a crash (signal) fails the calling test."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"the subprocess did not finish in {timeout} s")
+    proc = run_python(["-c", textwrap.dedent(script)], timeout=timeout)
     if proc.returncode < 0:
         pytest.fail(
-            f"the subprocess was killed by {signal.Signals(-proc.returncode).name}\n{err[-2000:]}"
+            f"the subprocess was killed by {signal.Signals(-proc.returncode).name}\n"
+            f"{proc.stderr[-2000:]}"
         )
-    assert proc.returncode == 0, err[-3000:]
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
 
 
 @pytest.fixture(scope="module")

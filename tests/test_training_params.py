@@ -9,16 +9,14 @@ regression fails instead of blocking the suite.
 
 from __future__ import annotations
 
-import os
 import resource
-import signal
 import subprocess
-import sys
 import threading
 import time
 
 import numpy as np
 import pytest
+from scripts import run_python as run_child
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skembed import Doc2VecVectorizer, FastTextVectorizer, Word2VecVectorizer, _gensim
@@ -279,21 +277,7 @@ def run_python(args, timeout: float = TIMEOUT, limit_memory: int | None = None):
         if limit_memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
 
-    proc = subprocess.Popen(
-        [sys.executable, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=setup,
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"python {' '.join(args)} still running after {timeout} s")
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    return run_child(args, timeout=timeout, preexec_fn=setup)
 
 
 def skembed(capsys, *args) -> subprocess.CompletedProcess:
