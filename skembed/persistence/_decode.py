@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .._io import ESTIMATOR_FILE, StoreError, check_relative, read_npy, read_vocab
-from ..vectors import SubwordTable, WordVectors
+from ..vectors import SubwordTable, TokenizerSubwords, WordVectors
+from ..vectors._subwords import SUBWORD_TYPES
 from . import _skops, _torch
 from ._checks import FittedState, check_estimator, describe, is_estimator, is_int, set_state
 from ._encode import JSON_PRIMITIVES, SCALAR_KINDS, TYPES
@@ -40,11 +41,13 @@ NODE_FIELDS: dict[str, frozenset[str]] = {
         "array_dict": "keys n array",
         "word_vectors": "id words n matrix subwords",
         "subword_table": "min_n max_n bucket vectors bucket_ids",
+        "tokenizer_subwords": "file vectors normalize unk_id max_length",
         "torch": "file kind",
         "tuple": "items",
         "dict": "items pairs",
         "slice": "start stop step",
         "float": "value",
+        "path": "value",
         "scalar": "dtype value",
         "dtype": "str",
         "type": "name",
@@ -311,12 +314,12 @@ class Decoder:
             raise self.invalid(f"{where}.matrix", "must be a C-order array.")
         subwords = self.value(node["subwords"], f"{where}.subwords")
         if subwords is not None and (
-            not isinstance(subwords, SubwordTable) or subwords.vectors.shape[1] != matrix.shape[1]
+            not isinstance(subwords, SUBWORD_TYPES) or subwords.vectors.shape[1] != matrix.shape[1]
         ):
             raise self.invalid(
                 f"{where}.subwords",
-                f"must be None or a SubwordTable of {matrix.shape[1]}-dimensional vectors; got "
-                f"{describe(subwords)}.",
+                f"must be None or a SubwordTable of {matrix.shape[1]}-dimensional vectors (or "
+                f"a TokenizerSubwords of them); got {describe(subwords)}.",
             )
         return WordVectors._trusted(words, matrix, subwords)  # every part checked above
 
@@ -337,6 +340,31 @@ class Decoder:
                 where, f"bucket_ids must be None or a 1-D int64 array; got {describe(ids)}."
             )
         return SubwordTable(**ints, vectors=vectors, bucket_ids=ids)
+
+    def _tokenizer_subwords(self, node: dict, where: str) -> TokenizerSubwords:
+        path = self._file(node["file"])
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.invalid(where, f"{node['file']} is not UTF-8 text.") from None
+        vectors = self._array_field(node, "vectors", where)
+        if not isinstance(vectors, np.ndarray) or vectors.dtype != np.float32 or vectors.ndim != 2:
+            raise self.invalid(
+                where, f"the token vectors must be a 2-D float32 array; got {describe(vectors)}."
+            )
+        if type(node["normalize"]) is not bool:
+            raise self.invalid(where, f"normalize must be a bool; got {node['normalize']!r}.")
+        options = {}
+        for key, lo in (("unk_id", 0), ("max_length", 1)):
+            value = node[key]
+            if value is not None and (not is_int(value) or value < lo):
+                raise self.invalid(where, f"{key} must be None or an int >= {lo}; got {value!r}.")
+            options[key] = value
+        try:
+            # the tokenizer is parsed, and its token ids checked against the vectors
+            return TokenizerSubwords(text, vectors, node["normalize"], **options)
+        except ValueError as exc:
+            raise self.invalid(where, f"{node['file']}: {exc}") from None
 
     def _torch(self, node: dict, where: str) -> Any:
         out = _torch.load(self._file(node["file"]), node["file"])
@@ -377,6 +405,12 @@ class Decoder:
                 where, f"a slice's start, stop and step must be None, int or str; got {parts!r}."
             )
         return slice(*parts)
+
+    def _path(self, node: dict, where: str) -> Path:
+        value = node["value"]
+        if not isinstance(value, str) or "\0" in value:
+            raise self.invalid(where, f"a path node holds a str; got {value!r}.")
+        return Path(value)
 
     def _float(self, node: dict, where: str) -> float:
         value = node["value"]

@@ -11,7 +11,9 @@ state, and no others (``_decode.NODE_FIELDS`` lists them):
   scalars, e.g. ``feature_names_in_``), ``vocabulary`` (a ``{word: row}``
   dict with rows ``0..n-1``: a words file), ``array_dict`` (a ``{word: 1-D
   array}`` mapping, as ``MeanEmbeddingVectorizer(vectors={...})``: a words
-  file and one matrix), ``word_vectors``, ``subword_table``, ``torch``;
+  file and one matrix), ``word_vectors``, ``subword_table``,
+  ``tokenizer_subwords`` (a model2vec tokenizer: a JSON file and its token
+  vectors), ``torch``;
 - ``tuple``, ``dict`` (non-string keys as pairs), ``slice`` (a fitted
   ``ColumnTransformer``'s ``output_indices_``), non-finite ``float``, numpy
   ``scalar``, ``dtype`` and scalar ``type`` (``dtype=np.float32``), and
@@ -22,13 +24,13 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 
-from .._io import file_info, write_npy, write_vocab
-from ..vectors import SubwordTable, WordVectors
+from .._io import file_info, write_bytes, write_npy, write_vocab
+from ..vectors import SubwordTable, TokenizerSubwords, WordVectors
 from . import _skops, _torch
 from ._checks import is_estimator, type_name
 from ._registry import entry_of
@@ -212,6 +214,8 @@ class Encoder:
             return {"$type": "tuple", "items": items}
         if t is dict:
             return self.mapping(v, ctx, path, hint)
+        if isinstance(v, PurePath):  # a path-like parameter (model=, cache=, vectors=)
+            return {"$type": "path", "value": str(v)}
         if t is slice:
             parts = {
                 k: self.value(getattr(v, k), ctx, path, hint) for k in ("start", "stop", "step")
@@ -225,6 +229,8 @@ class Encoder:
             return self.word_vectors(v, ctx, path, hint)
         if t is SubwordTable:
             return self.subword_table(v, ctx, path, hint)
+        if t is TokenizerSubwords:
+            return self.tokenizer_subwords(v, ctx, path, hint)
         if _torch.is_tensor(v):
             return self.torch(v, hint)
         if is_estimator(v):
@@ -285,6 +291,20 @@ class Encoder:
             "bucket": int(v.bucket),
             "vectors": self.value(np.asarray(v.vectors), ctx, path, f"{hint}.vectors"),
             "bucket_ids": self.value(ids, ctx, path, f"{hint}.bucket_ids"),
+        }
+
+    def tokenizer_subwords(
+        self, v: TokenizerSubwords, ctx: _Context, path: str, hint: str
+    ) -> dict[str, Any]:
+        name = self._name("tokenizers", hint, ".json")
+        self.files[name] = write_bytes(self.root / name, v.tokenizer.encode("utf-8"))
+        return {
+            "$type": "tokenizer_subwords",
+            "file": name,
+            "vectors": self.value(np.asarray(v.vectors), ctx, path, f"{hint}.vectors"),
+            "normalize": v.normalize,
+            "unk_id": v.unk_id,
+            "max_length": v.max_length,
         }
 
     def mapping(self, v: dict, ctx: _Context, path: str, hint: str) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..vectors import SubwordTable, WordVectors
+from ..vectors import SubwordTable, TokenizerSubwords, WordVectors
 from ._registry import skembed_type_names
 
 __all__ = ["INSTALL", "dump", "load", "untrusted_types"]
@@ -32,7 +32,9 @@ def _skops_io(why: str):
 def _ours() -> set[str]:
     """The skops names of skembed's types: the only additions to skops' default trust."""
     names = set(skembed_type_names())
-    names.update(f"{t.__module__}.{t.__qualname__}" for t in (SubwordTable, WordVectors))
+    names.update(
+        f"{t.__module__}.{t.__qualname__}" for t in (SubwordTable, TokenizerSubwords, WordVectors)
+    )
     return names
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._subwords import SubwordTable
+from ._subwords import SUBWORD_TYPES, SubwordTable, TokenizerSubwords
 
 __all__ = ["MAX_DIM", "check_word_vectors", "mapping_matrix", "str_words", "words_by_row"]
 
@@ -188,10 +188,10 @@ def _mapping_row(word: str, value: Any) -> np.ndarray:
 def check_word_vectors(
     words: Any,
     matrix: Any,
-    subwords: SubwordTable | None = None,
+    subwords: SubwordTable | TokenizerSubwords | None = None,
     *,
     source: str = "the vectors",
-) -> tuple[list[str], np.ndarray, SubwordTable | None]:
+) -> tuple[list[str], np.ndarray, SubwordTable | TokenizerSubwords | None]:
     """Check a word list and its matrix: what every source of vectors goes through last.
 
     Files, native stores, gensim ``KeyedVectors``, ``{word: vector}`` mappings
@@ -205,8 +205,9 @@ def check_word_vectors(
     matrix : array-like of shape (len(words), dim)
         Their vectors: real numbers (integers or floats), ``dim >= 1``, finite
         once cast to float32.
-    subwords : SubwordTable or None
-        fastText n-gram vectors: of the same dimension, finite too.
+    subwords : SubwordTable, TokenizerSubwords or None
+        fastText n-gram vectors or model2vec token vectors: of the same
+        dimension, finite too.
     source : str
         What the vectors are, for error messages (e.g. "the vectors file 'x.txt'").
 
@@ -217,7 +218,7 @@ def check_word_vectors(
     matrix : ndarray of float32, shape (len(words), dim), C order
         ``matrix`` itself when it already is one (a memory map stays one: it is
         checked in blocks, not copied), else a float32 copy.
-    subwords : SubwordTable or None
+    subwords : SubwordTable, TokenizerSubwords or None
 
     Raises
     ------
@@ -291,21 +292,22 @@ def _check_finite(
 
 
 def _check_subwords(subwords: Any, dim: int, source: str) -> None:
-    if not isinstance(subwords, SubwordTable):
+    if not isinstance(subwords, SUBWORD_TYPES):
         raise TypeError(
-            f"The subwords of {source} must be a SubwordTable or None; got "
-            f"{type(subwords).__name__}."
+            f"The subwords of {source} must be a SubwordTable, a TokenizerSubwords or None; "
+            f"got {type(subwords).__name__}."
         )
+    kind = "n-gram" if isinstance(subwords, SubwordTable) else "token"
     ngrams = subwords.vectors
-    _check_real_dtype(np.dtype(ngrams.dtype), f"The n-gram matrix of {source}")
+    _check_real_dtype(np.dtype(ngrams.dtype), f"The {kind} matrix of {source}")
     if ngrams.shape[1] != dim:
         raise ValueError(
-            f"The n-gram vectors of {source} have dimension {ngrams.shape[1]}, its word "
+            f"The {kind} vectors of {source} have dimension {ngrams.shape[1]}, its word "
             f"vectors {dim}; expected the same."
         )
     bad = _first_nonfinite_row(ngrams)
     if bad is not None:
         raise ValueError(
-            f"The n-gram vector at row {bad} of {source} has NaN or inf values (or values "
+            f"The {kind} vector at row {bad} of {source} has NaN or inf values (or values "
             "too large for float32); expected finite numbers."
         )

@@ -26,8 +26,10 @@ def as_word_vectors(vectors: Any, vectors_format: str = "auto") -> WordVectors:
     Parameters
     ----------
     vectors : str, path-like, WordVectors, KeyedVectors, mapping or fitted skembed vectorizer
-        A vectors file (see :func:`read_vectors`) or a skembed vectors store
-        directory (memory-mapped, see :func:`skembed.convert_vectors`); a
+        A vectors file (see :func:`read_vectors`), a model2vec folder (see
+        :func:`~skembed.vectors.read_model2vec`: its tokenizer composes unseen
+        words) or a skembed vectors store directory (memory-mapped, see
+        :func:`skembed.convert_vectors`); a
         ``WordVectors`` (returned as it is); a gensim ``KeyedVectors``
         (``FastTextKeyedVectors`` keep their n-grams); a ``{word: vector}``
         mapping; or a fitted vectorizer whose ``vocabulary_`` / ``vectors_``
@@ -99,7 +101,7 @@ def _refuse(vectors: Any) -> NoReturn:
             "pass its vectors (a file, store, KeyedVectors or mapping) instead."
         )
     raise TypeError(
-        "vectors must be a path to a vectors file, a gensim KeyedVectors, a mapping "
-        "{word: vector} or a fitted skembed vectorizer; got "
+        "vectors must be a path to a vectors file, store or model2vec folder, a gensim "
+        "KeyedVectors, a mapping {word: vector} or a fitted skembed vectorizer; got "
         f"{type(vectors).__name__} instead."
     )

@@ -11,6 +11,9 @@ A store is a directory::
                         a newline or cannot be encoded in UTF-8)
       ngrams.npy        optional: fastText character n-gram vectors (float32)
       ngram_buckets.npy optional: the bucket number of each row of ngrams.npy (int64)
+      token_vectors.npy optional, instead of the n-grams: the vector of each token of a
+                        model2vec tokenizer (float32), its subwords entry of kind "tokenizer"
+      tokenizer.json    with token_vectors.npy: that tokenizer (a tokenizers JSON file)
 
 Opening a store reads the manifest and the vocabulary, checks every file's size
 and ``.npy`` header against the manifest, and memory-maps the matrices: no
@@ -40,13 +43,14 @@ from .._io import (
     read_npy,
     read_vocab,
     verify_files,
+    write_bytes,
     write_json,
     write_npy,
     write_vocab,
 )
 from .._version import __version__
 from ._formats import read_vectors
-from ._subwords import SubwordTable
+from ._subwords import SUBWORD_TYPES, SubwordTable, TokenizerSubwords
 
 __all__ = [
     "FORMAT_NAME",
@@ -97,7 +101,7 @@ def save_vectors(
     path: str | os.PathLike,
     words: Sequence[str],
     vectors: np.ndarray,
-    subwords: SubwordTable | None = None,
+    subwords: SubwordTable | TokenizerSubwords | None = None,
     *,
     overwrite: bool = False,
 ) -> Path:
@@ -115,9 +119,11 @@ def save_vectors(
         The vectors; stored as float32 in C order (converted in chunks, so a
         large memory-mapped matrix is never copied whole). NaN and inf are
         refused.
-    subwords : SubwordTable, optional
+    subwords : SubwordTable or TokenizerSubwords, optional
         fastText character n-gram vectors, stored as ``ngrams.npy`` (and
-        ``ngram_buckets.npy`` when only some buckets are kept).
+        ``ngram_buckets.npy`` when only some buckets are kept); or the token
+        vectors and tokenizer of a model2vec model, stored as
+        ``token_vectors.npy`` and ``tokenizer.json``.
     overwrite : bool, default=False
         Replace an existing store (or empty directory) at ``path``. Anything
         else at ``path`` is never replaced.
@@ -183,8 +189,10 @@ def _checked_save_args(
         )
     if not np.issubdtype(vectors.dtype, np.number) or np.iscomplexobj(vectors):
         raise TypeError(f"vectors must be real numbers; got dtype {vectors.dtype}.")
-    if subwords is not None and not isinstance(subwords, SubwordTable):
-        raise TypeError(f"subwords must be a SubwordTable or None; got {type(subwords)}.")
+    if subwords is not None and not isinstance(subwords, SUBWORD_TYPES):
+        raise TypeError(
+            f"subwords must be a SubwordTable, a TokenizerSubwords or None; got {type(subwords)}."
+        )
     return words, vectors
 
 
@@ -199,8 +207,12 @@ def _finite_rows(words: list[str]):
     return finite
 
 
-def _write_subwords(tmp: Path, subwords: SubwordTable, dim: int, files: dict) -> dict:
+def _write_subwords(
+    tmp: Path, subwords: SubwordTable | TokenizerSubwords, dim: int, files: dict
+) -> dict:
     """Write ``ngrams.npy`` (and ``ngram_buckets.npy``); return the manifest's subwords entry."""
+    if isinstance(subwords, TokenizerSubwords):
+        return _write_tokenizer_subwords(tmp, subwords, dim, files)
     ngrams = np.asarray(subwords.vectors)
     if ngrams.ndim != 2 or ngrams.shape[1] != dim:
         raise ValueError(f"The n-gram vectors have shape {ngrams.shape}; expected (n, {dim}).")
@@ -216,6 +228,22 @@ def _write_subwords(tmp: Path, subwords: SubwordTable, dim: int, files: dict) ->
         "bucket": int(subwords.bucket),
         "shape": list(ngrams.shape),
         "bucket_ids": subwords.bucket_ids is not None,
+    }
+
+
+def _write_tokenizer_subwords(tmp: Path, subwords: TokenizerSubwords, dim: int, files: dict):
+    """Write ``token_vectors.npy`` and ``tokenizer.json``; return the subwords entry."""
+    vectors = subwords.vectors
+    if vectors.shape[1] != dim:
+        raise ValueError(f"The token vectors have shape {vectors.shape}; expected (n, {dim}).")
+    files["token_vectors.npy"] = write_npy(tmp / "token_vectors.npy", vectors, np.float32)
+    files["tokenizer.json"] = write_bytes(tmp / "tokenizer.json", subwords.tokenizer.encode())
+    return {
+        "kind": "tokenizer",
+        "shape": list(vectors.shape),
+        "normalize": subwords.normalize,
+        "unk_id": subwords.unk_id,
+        "max_length": subwords.max_length,
     }
 
 
@@ -235,7 +263,7 @@ def _counts(value: Any, field: str, n: int) -> tuple[int, ...]:
 
 def open_vectors(
     path: str | os.PathLike, *, mmap: bool = True, verify: str = "size"
-) -> tuple[list[str], np.ndarray, SubwordTable | None]:
+) -> tuple[list[str], np.ndarray, SubwordTable | TokenizerSubwords | None]:
     """Open a native vectors store.
 
     The store's own checks (manifest, sizes, ``.npy`` headers) are made; its
@@ -262,8 +290,8 @@ def open_vectors(
         The words, in row order.
     vectors : ndarray of float32, shape (len(words), dim)
         A read-only ``np.memmap`` when ``mmap`` is True.
-    subwords : SubwordTable or None
-        The store's n-gram vectors, if it has them.
+    subwords : SubwordTable, TokenizerSubwords or None
+        The store's n-gram vectors (or token vectors and tokenizer), if it has them.
 
     Raises
     ------
@@ -318,7 +346,9 @@ def _read_store_manifest(root: Path) -> tuple[int, int, str, Any, dict | None]:
 def _check_listed(root: Path, files: dict, vocab_name: str, sub: dict | None) -> None:
     """Refuse a manifest that does not list every file the store needs."""
     needed = ["vectors.npy", vocab_name]
-    if sub is not None:
+    if sub is not None and sub.get("kind") == "tokenizer":
+        needed += ["token_vectors.npy", "tokenizer.json"]
+    elif sub is not None:
         needed.append("ngrams.npy")
         if sub.get("bucket_ids"):
             needed.append("ngram_buckets.npy")
@@ -327,7 +357,15 @@ def _check_listed(root: Path, files: dict, vocab_name: str, sub: dict | None) ->
             raise StoreError(f"The manifest of {str(root)!r} does not list {name}.")
 
 
-def _read_subwords(root: Path, sub: dict, mmap: bool, dim: int) -> SubwordTable:
+def _read_subwords(root: Path, sub: dict, mmap: bool, dim: int) -> SubwordTable | TokenizerSubwords:
+    kind = sub.get("kind", "ngrams")
+    if kind == "tokenizer":
+        return _read_tokenizer_subwords(root, sub, mmap, dim)
+    if kind != "ngrams":
+        raise StoreError(
+            f"The manifest's subwords entry is of the unknown kind {kind!r}; this skembed "
+            "reads 'ngrams' and 'tokenizer'."
+        )
     try:
         ngrams = read_npy(
             root / "ngrams.npy",
@@ -357,6 +395,35 @@ def _read_subwords(root: Path, sub: dict, mmap: bool, dim: int) -> SubwordTable:
     return subwords
 
 
+def _read_tokenizer_subwords(root: Path, sub: dict, mmap: bool, dim: int) -> TokenizerSubwords:
+    """The TokenizerSubwords of ``token_vectors.npy`` and ``tokenizer.json``, checked."""
+    try:
+        n_tokens, width = _counts(sub["shape"], "subwords entry is invalid: its shape", 2)
+        if width != dim:
+            raise StoreError(
+                f"The manifest's subwords entry has token vectors of dimension {width}; "
+                f"expected {dim}, the dimension of the word vectors."
+            )
+        options = {"normalize": sub["normalize"], "unk_id": sub["unk_id"]}
+        options["max_length"] = sub["max_length"]
+        if type(options["normalize"]) is not bool or any(
+            options[k] is not None and type(options[k]) is not int for k in ("unk_id", "max_length")
+        ):
+            raise StoreError(
+                "The manifest's subwords entry is invalid: normalize must be a bool, unk_id "
+                f"and max_length None or ints; got {options!r}."
+            )
+        vectors = read_npy(
+            root / "token_vectors.npy", mmap=mmap, dtype=np.float32, shape=(n_tokens, dim)
+        )
+        text = (root / "tokenizer.json").read_bytes().decode("utf-8")
+        return TokenizerSubwords(text, vectors, **options)
+    except StoreError:
+        raise
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"The manifest's subwords entry is invalid: {exc}") from None
+
+
 # ---------------------------------------------------------------- converting
 def convert_vectors(
     src: str | os.PathLike,
@@ -365,18 +432,20 @@ def convert_vectors(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Convert a word2vec (binary or text), GloVe or fastText file to a native store.
+    """Convert a word2vec (binary or text), GloVe or fastText file or a model2vec folder to a store.
 
     Parameters
     ----------
     src : str or path-like
-        The vectors file (``.gz`` / ``.bz2`` are decompressed on the fly).
+        The vectors file (``.gz`` / ``.bz2`` are decompressed on the fly), or
+        a model2vec folder.
     dst : str or path-like
         The store directory to create.
-    vectors_format : {"auto", "word2vec_binary", "word2vec_text", "glove", "fasttext_bin"}
+    vectors_format : {"auto", "word2vec_binary", "word2vec_text", "glove", "fasttext_bin", \
+"model2vec"}
         Format of ``src``; "auto" detects it (see
         :func:`skembed.vectors.read_vectors`). A fastText ``.bin`` model keeps
-        its n-gram vectors.
+        its n-gram vectors, a model2vec folder its tokenizer and token vectors.
     overwrite : bool, default=False
         Replace an existing store at ``dst``.
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._check import _CHECK_BLOCK_BYTES, check_word_vectors, mapping_matrix, str_words
-from ._subwords import SubwordTable
+from ._subwords import SubwordTable, TokenizerSubwords
 
 __all__ = ["WordVectors"]
 
@@ -37,8 +37,9 @@ class WordVectors:
     matrix : array-like of shape (len(words), dim)
         Their vectors: real numbers, finite as float32. A float32 C-order
         array (a memory map too) is kept as it is; others are copied to one.
-    subwords : SubwordTable or None, default=None
-        fastText character n-gram vectors, for words outside ``words``.
+    subwords : SubwordTable, TokenizerSubwords or None, default=None
+        Vectors for words outside ``words``: fastText character n-gram
+        vectors, or the token vectors and tokenizer of a model2vec model.
     source : str, default="the vectors"
         What the vectors are, for error messages.
 
@@ -48,8 +49,8 @@ class WordVectors:
         Distinct words, in row order.
     matrix : ndarray of float32, shape (len(words), dim)
         Their vectors; may be a read-only ``np.memmap`` (a native store).
-    subwords : SubwordTable or None
-        The n-gram vectors, if any.
+    subwords : SubwordTable, TokenizerSubwords or None
+        The n-gram (or token) vectors, if any.
 
     See Also
     --------
@@ -71,13 +72,13 @@ class WordVectors:
 
     words: list[str]
     matrix: np.ndarray
-    subwords: SubwordTable | None = None
+    subwords: SubwordTable | TokenizerSubwords | None = None
 
     def __init__(
         self,
         words: Sequence[str],
         matrix: Any,
-        subwords: SubwordTable | None = None,
+        subwords: SubwordTable | TokenizerSubwords | None = None,
         *,
         source: str = "the vectors",
     ):
@@ -86,7 +87,10 @@ class WordVectors:
 
     @classmethod
     def _trusted(
-        cls, words: list[str], matrix: np.ndarray, subwords: SubwordTable | None = None
+        cls,
+        words: list[str],
+        matrix: np.ndarray,
+        subwords: SubwordTable | TokenizerSubwords | None = None,
     ) -> WordVectors:
         """A WordVectors over already-checked data, without checking it again (no copy).
 
@@ -99,7 +103,12 @@ class WordVectors:
         self._set(words, matrix, subwords)
         return self
 
-    def _set(self, words: list[str], matrix: np.ndarray, subwords: SubwordTable | None) -> None:
+    def _set(
+        self,
+        words: list[str],
+        matrix: np.ndarray,
+        subwords: SubwordTable | TokenizerSubwords | None,
+    ) -> None:
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "matrix", matrix)
         object.__setattr__(self, "subwords", subwords)
