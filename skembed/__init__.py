@@ -13,6 +13,7 @@ from .fasttext import FastTextVectorizer
 from .persistence import load, save
 from .pretrained import MeanEmbeddingVectorizer
 from .sentence import DistilledVectorizer, SentenceTransformerVectorizer, distill_word_vectors
+from .similarity import SoftCosineSimilarity, soft_cosine_similarity
 from .vectors import (
     SubwordTable,
     TokenizerSubwords,
@@ -29,6 +30,7 @@ __all__ = [
     "FastTextVectorizer",
     "MeanEmbeddingVectorizer",
     "SentenceTransformerVectorizer",
+    "SoftCosineSimilarity",
     "SubwordTable",
     "TokenizerSubwords",
     "TextCNNClassifier",
@@ -41,6 +43,7 @@ __all__ = [
     "open_vectors",
     "save",
     "save_vectors",
+    "soft_cosine_similarity",
 ]
 
 

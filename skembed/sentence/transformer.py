@@ -306,7 +306,7 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
 
         Returns
         -------
-        X : ndarray of shape (n_documents, n_features_out_)
+        X : ndarray of shape (n_documents, n_features)
             The embeddings.
         """
         dtype = self._check_dtype()
@@ -372,7 +372,7 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
 
         Returns
         -------
-        X : ndarray of shape (n_documents, n_features_out_)
+        X : ndarray of shape (n_documents, n_features)
             One embedding per document.
         """
         # the base's transform without its set_output wrapper: this one is wrapped
