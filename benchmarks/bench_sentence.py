@@ -55,7 +55,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import FeatureUnion, make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.preprocessing import Normalizer, StandardScaler  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(REPO)]
@@ -149,10 +149,9 @@ def dense_vectorizer(name: str, ctx: dict, **kw):
     if name == "model2vec":
         return MeanEmbeddingVectorizer(ctx["model2vec"], oov="subword", **kw)
     if name == "transformer":
-        normalize = kw.pop("norm", None) == "l2"  # the transformer's own switch
-        return SentenceTransformerVectorizer(
-            model=ctx["model"], cache=ctx["cache"], normalize=normalize, **kw
-        )
+        vec = SentenceTransformerVectorizer(model=ctx["model"], cache=ctx["cache"])
+        # unit rows in a union: normalised after the cache, so both rows share its entries
+        return make_pipeline(vec, Normalizer()) if kw.get("norm") == "l2" else vec
     raise ValueError(name)
 
 

