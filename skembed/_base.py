@@ -46,6 +46,20 @@ def seed_from_random_state(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
+def check_float_dtype(value: Any, owner: str | None = None) -> np.dtype:
+    """The numpy dtype of a ``dtype`` parameter, which must be float32 or float64."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        of = f" of {owner}" if owner else ""
+        raise ValueError(
+            f"The 'dtype' parameter{of} must be np.float32 or np.float64. Got {value!r} instead."
+        )
+    return dtype
+
+
 def _pooling_tuple(pooling: Any) -> tuple[str, ...]:
     return (pooling,) if isinstance(pooling, str) else tuple(pooling)
 
@@ -89,16 +103,7 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
     }
 
     def _check_dtype(self) -> np.dtype:
-        try:
-            dtype = np.dtype(self.dtype)
-        except TypeError:
-            dtype = None
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(
-                "The 'dtype' parameter must be np.float32 or np.float64. "
-                f"Got {self.dtype!r} instead."
-            )
-        return dtype
+        return check_float_dtype(self.dtype)
 
     def _n_workers(self) -> int:
         return 1 if self.n_jobs is None else max(1, effective_n_jobs(self.n_jobs))

@@ -43,7 +43,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import CHUNK_SIZE
+from ._base import CHUNK_SIZE, check_float_dtype
 from ._cache import cached_on
 from ._docstrings import _DOCS, doc_filler
 from ._io import check_mapped
@@ -617,16 +617,7 @@ class SoftCosineSimilarity(
     __sklearn_clone__ = MeanEmbeddingVectorizer.__sklearn_clone__
 
     def _check_dtype(self) -> np.dtype:
-        try:
-            dtype = np.dtype(self.dtype)
-        except TypeError:
-            dtype = None
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(
-                "The 'dtype' parameter of SoftCosineSimilarity must be np.float32 or "
-                f"np.float64. Got {self.dtype!r} instead."
-            )
-        return dtype
+        return check_float_dtype(self.dtype, "SoftCosineSimilarity")
 
     def _validate_extra_params(self) -> None:
         if self.vectors is None:
