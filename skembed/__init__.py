@@ -2,7 +2,8 @@
 
 Word2Vec, FastText, Doc2Vec and pretrained-vector vectorizers that take raw text
 and return dense document vectors, so they sit next to ``CountVectorizer`` and
-``TfidfVectorizer`` in pipelines, and a Kim (2014) sentence CNN classifier.
+``TfidfVectorizer`` in pipelines, and neural text classifiers: Kim's (2014)
+sentence CNN and fastText's embedding bag.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .word2vec import Word2VecVectorizer
 __all__ = [
     "DistilledVectorizer",
     "Doc2VecVectorizer",
+    "EmbeddingBagClassifier",
     "FastTextVectorizer",
     "MeanEmbeddingVectorizer",
     "SentenceTransformerVectorizer",
@@ -47,10 +49,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # The CNN needs the optional torch extra: import it only when asked for.
-    if name == "TextCNNClassifier":
-        from .nn import TextCNNClassifier
+#: The network classifiers, in skembed.nn (their torch side is the optional extra).
+_NN = ("EmbeddingBagClassifier", "TextCNNClassifier")
 
-        return TextCNNClassifier
+
+def __getattr__(name: str):
+    # skembed.nn is imported only when a classifier is asked for
+    if name in _NN:
+        from . import nn
+
+        return getattr(nn, name)
     raise AttributeError(f"module 'skembed' has no attribute {name!r}")

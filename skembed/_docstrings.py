@@ -119,6 +119,36 @@ sif_components_ : ndarray of shape (1, n_features) or None
 }
 
 
+# The classifiers' text parameters: the same meaning, two defaults of their own.
+_DOCS["network_text_params"] = (
+    _DOCS["text_params"]
+    .replace(
+        """lowercase : bool, default=True
+    Convert all characters to lowercase before tokenizing.""",
+        """lowercase : bool, default=False
+    Convert all characters to lowercase before tokenizing. The network
+    learns an embedding per cased word ("Who" starting a question, "US"
+    against "us"); Kim (2014) kept TREC's case too. A cased word missing
+    from ``vectors`` starts from the vector of its lowercase form, so
+    uncased vectors such as GloVe cover "The" through "the".""",
+    )
+    .replace(
+        """token_pattern : str, default=r"(?u)\\b\\w\\w+\\b"
+    Regular expression denoting what constitutes a token; only used if
+    ``analyzer='word'`` and ``tokenizer`` is None.""",
+        """token_pattern : str, default=r"(?u)\\w+(?:[-'.]\\w+)*|'\\w+|[^\\w\\s]+"
+    Regular expression denoting what constitutes a token; only used if
+    ``analyzer='word'`` and ``tokenizer`` is None. The default keeps what
+    ``CountVectorizer``'s drops and a network reads: one-letter words,
+    clitics ("'s") and each run of punctuation ("!", "?", "..."), with
+    inner hyphens, apostrophes and dots kept in a word ("didn't",
+    "well-made").""",
+    )
+)
+assert _DOCS["network_text_params"].count("default=False") == 1
+assert "[^\\w\\s]+" in _DOCS["network_text_params"]
+
+
 def _substitute(doc: str, snippets: dict[str, str]) -> str:
     for key, text in snippets.items():
         placeholder = "{" + key + "}"

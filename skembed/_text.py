@@ -36,6 +36,14 @@ TEXT_PARAMS: dict[str, Any] = {
     "analyzer": "word",
 }
 
+#: The token pattern of the network classifiers: words of any length (with inner
+#: hyphens, apostrophes and dots: "didn't", "well-made", "5.99"), a leading-apostrophe
+#: clitic ("'s", "'re"), and each run of punctuation ("!", "?", "...", ":-)"). A network
+#: reads word order and learns what "!" or "a" is worth, so, unlike a bag of words, it
+#: keeps them; on the already tokenized Kim (2014) files 93 % of the sentences split
+#: exactly as on whitespace.
+NETWORK_TOKEN_PATTERN = r"(?u)\w+(?:[-'.]\w+)*|'\w+|[^\w\s]+"
+
 #: ``_parameter_constraints`` entries for :data:`TEXT_PARAMS`.
 TEXT_PARAM_CONSTRAINTS: dict[str, list] = {
     "encoding": [str],
@@ -293,6 +301,8 @@ _EQUIVALENT_PATTERNS = {
     r"\b\w\w+\b": r"\w\w+",
     r"(?u)\b\w+\b": r"(?u)\w+",
     r"\b\w+\b": r"\w+",
+    # no token of it crosses whitespace, so the joined documents split as each alone
+    NETWORK_TOKEN_PATTERN: NETWORK_TOKEN_PATTERN,
 }
 #: Joins the documents of a batch; a token the patterns above match whole.
 SENTINEL = "zqskembeddocumentseparatorqz"

@@ -32,11 +32,14 @@ SKLEARN_CHECKS = (
     "check_do_not_raise_errors_in_init_or_set_params",
     "check_param_validation",
     "check_estimators_unfitted",
-    "check_get_feature_names_out_error",
+    "check_get_feature_names_out_error",  # transformers only
     "check_mixin_order",
     "check_valid_tag_types",
     "check_estimator_tags_renamed",
 )
+
+#: Checks of a transformer's API: not yielded for an estimator without ``transform``.
+_TRANSFORMER_ONLY = frozenset({"check_get_feature_names_out_error"})
 
 
 def _output(est, docs):
@@ -272,6 +275,8 @@ def text_estimator_checks(estimator) -> Iterator[Callable]:
         bound.__name__ = check.__name__
         yield bound
     for name in SKLEARN_CHECKS:
+        if name in _TRANSFORMER_ONLY and not hasattr(estimator, "transform"):
+            continue
         bound = partial(check_sklearn, estimator, name=name)
         bound.__name__ = name
         yield bound

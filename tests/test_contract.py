@@ -1,4 +1,4 @@
-"""The text-estimator contract (skembed.testing), run on every vectorizer."""
+"""The text-estimator contract (skembed.testing), run on every vectorizer and classifier."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from skembed import (
     MeanEmbeddingVectorizer,
     Word2VecVectorizer,
 )
+from skembed.nn import EmbeddingBagClassifier, TextCNNClassifier
 from skembed.testing import text_estimator_checks
 
 SMALL = dict(vector_size=12, min_count=1, epochs=2, random_state=0)
@@ -48,6 +49,42 @@ def test_text_estimator_contract(name, check_name, glove_subset, small_corpus):
     estimator = _estimators(glove_subset)[name]
     (check,) = [c for c in text_estimator_checks(estimator) if c.__name__ == check_name]
     check(small_corpus)
+
+
+def _classifiers():
+    """The network classifiers (the torch extra), each fit a fraction of a second."""
+    small = dict(embedding_dim=8, max_epochs=1, batch_size=16, random_state=0)
+    return {
+        "TextCNNClassifier": TextCNNClassifier(n_filters=4, filter_sizes=(2, 3), **small),
+        "EmbeddingBagClassifier": EmbeddingBagClassifier(**small),
+        "EmbeddingBagClassifier-bigrams-max-hidden": EmbeddingBagClassifier(
+            ngram_range=(1, 2), n_buckets=512, pooling="max", hidden_size=8, **small
+        ),
+    }
+
+
+CLASSIFIER_CASES = [
+    (name, check.__name__)
+    for name, est in _classifiers().items()
+    for check in text_estimator_checks(est)
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "check_name"), CLASSIFIER_CASES, ids=[f"{n}-{c}" for n, c in CLASSIFIER_CASES]
+)
+def test_classifier_contract(name, check_name, small_corpus):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    estimator = _classifiers()[name]
+    (check,) = [c for c in text_estimator_checks(estimator) if c.__name__ == check_name]
+    y = np.array(["even", "odd"])[np.arange(len(small_corpus)) % 2]  # string labels
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: a second thread only adds waiting
+    try:
+        check(small_corpus, y)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("name", ["Word2VecVectorizer", "MeanEmbeddingVectorizer"])

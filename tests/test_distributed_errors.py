@@ -133,13 +133,9 @@ def test_spark_names_partition_and_position_across_batches(spark, vec):
     frame = spark.createDataFrame(rows, "id long, text binary").coalesce(1)
     with pytest.raises(PythonException) as info:
         spark_transform(vec, frame, "text").collect()
-    assert "Document 11 of partition 0 (column 'text') could not be decoded" in str(
-        info.value
-    )
+    assert "Document 11 of partition 0 (column 'text') could not be decoded" in str(info.value)
     rows[4] = (4, None)  # with on_null="null", the null rows are left out of transform
     frame = spark.createDataFrame(rows, "id long, text binary").coalesce(1)
     with pytest.raises(PythonException) as info:
         spark_transform(vec, frame, "text", on_null="null").collect()
-    assert "Document 11 of partition 0 (column 'text') could not be decoded" in str(
-        info.value
-    )
+    assert "Document 11 of partition 0 (column 'text') could not be decoded" in str(info.value)

@@ -416,6 +416,7 @@ def test_registry_names_the_classes_of_saved_files():
     assert names["skembed.word2vec:Word2VecVectorizer"] is Word2VecVectorizer
     assert names["sklearn.pipeline:Pipeline"] is Pipeline
     assert "skembed.nn.textcnn:TextCNNClassifier" in names  # registers on import, torch-free
+    assert "skembed.nn.embedding_bag:EmbeddingBagClassifier" in names
 
 
 def test_a_file_naming_skembed_nn_imports_it_to_register(saved, tmp_path):

@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 from skembed import MeanEmbeddingVectorizer, TextCNNClassifier  # noqa: E402
+from skembed._text import NETWORK_TOKEN_PATTERN  # noqa: E402
 from skembed.nn._ids import N_SPECIAL, PAD, UNK, token_ids  # noqa: E402
 from skembed.nn._module import Adadelta, KimCNN  # noqa: E402
 
@@ -109,8 +110,9 @@ def test_default_constructible_and_get_set_params_round_trip():
     params = clf.get_params()
     assert params["mode"] == "rand" and params["filter_sizes"] == (3, 4, 5)
     assert params["n_filters"] == 100 and params["dropout"] == 0.5 and params["max_norm"] == 3.0
-    assert params["optimizer"] == "adadelta" and params["batch_size"] == 50
-    assert params["token_pattern"] == CountVectorizer().token_pattern
+    assert params["optimizer"] == "adam" and params["batch_size"] == 50
+    # the networks' text defaults: case, one-letter words and punctuation kept
+    assert params["token_pattern"] == NETWORK_TOKEN_PATTERN and params["lowercase"] is False
     other = TextCNNClassifier().set_params(**{**params, "n_filters": 7, "mode": "static"})
     assert other.get_params() == {**params, "n_filters": 7, "mode": "static"}
     cloned = clone(other)
@@ -297,15 +299,21 @@ def test_single_string_is_rejected_like_the_vectorizers(fitted):
 
 def test_text_parameters_mean_what_they_mean_in_count_vectorizer(data):
     docs, y = data
-    docs = [d.replace("good", "Good") for d in docs]
+    docs = [d.replace("good", "Good") + (" a !" if i % 2 else "") for i, d in enumerate(docs)]
+    defaults = dict(lowercase=False, token_pattern=NETWORK_TOKEN_PATTERN)
     for params in [
-        dict(lowercase=False),
+        {},
+        dict(lowercase=True),
         dict(stop_words="english"),
         dict(token_pattern=r"\S+"),
+        dict(token_pattern=CountVectorizer().token_pattern),
         dict(preprocessor=str.upper),
     ]:
         clf = TextCNNClassifier(**FAST, **params).fit(docs, y)
-        assert set(clf.vocabulary_) == set(CountVectorizer(**params).fit(docs).vocabulary_)
+        expected = CountVectorizer(**{**defaults, **params}).fit(docs).vocabulary_
+        assert set(clf.vocabulary_) == set(expected)
+        if "preprocessor" not in params:
+            assert ("Good" in clf.vocabulary_) is not params.get("lowercase", False)
     # pre-tokenized documents through a callable analyzer
     tokens = [d.split() for d in docs]
     clf = TextCNNClassifier(**FAST, analyzer=lambda t: t).fit(tokens, y)
@@ -338,7 +346,7 @@ def test_documents_of_every_length(fitted):
         "   ",
         "good " * 500,  # far longer than max_len
         "the film was good",
-        "!!! ???",  # no token at all
+        "\t \n\u00a0",  # no token at all
     ]
     proba = fitted.predict_proba(docs)
     assert proba.shape == (len(docs), 2) and np.isfinite(proba).all()
@@ -435,7 +443,7 @@ def test_class_weight_shifts_predictions():
     rng = np.random.default_rng(0)
     docs = [" ".join(rng.choice(NEUTRAL, 5)) for _ in range(60)]  # no signal at all
     y = np.array(["a"] * 45 + ["b"] * 15)
-    params = {**FAST, "max_epochs": 10, "validation_fraction": None}
+    params = {**FAST, "max_epochs": 10, "validation_fraction": None, "lr": 0.01}
     proba_b = {}
     for weight in (None, "balanced", {"b": 20.0}):
         clf = TextCNNClassifier(**params, class_weight=weight).fit(docs, y)
@@ -598,6 +606,24 @@ def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
     assert not _embedding(clf)[PAD].any() and not _embedding(clf)[UNK].any()
     assert clf.pretrained_coverage_ == pytest.approx(len(known) / len(clf.vocabulary_))
     assert clf.vectors_.shape == (len(clf.vocabulary_), 50)
+
+
+def test_cased_words_fall_back_to_the_vector_of_their_lowercase_form(data, glove):
+    """With lowercase=False, "Good" missing from uncased vectors starts from "good"'s vector;
+    a cased word the vectors have keeps its own."""
+    docs, y = data
+    own = np.full(50, 0.125, dtype=np.float32)
+    vectors = {**glove, "Fun": own}
+    extra = ["Good", "good", "Fun"]
+    cased = [f"{d} {extra[i % 3]}" for i, d in enumerate(docs)]
+    clf = TextCNNClassifier(**FAST, vectors=vectors, mode="static", lowercase=False)
+    clf.fit(cased, y)
+    assert {"Good", "good", "Fun"} <= set(clf.vocabulary_)
+    np.testing.assert_array_equal(_rows(clf, ["Good", "good"]), np.stack([glove["good"]] * 2))
+    np.testing.assert_array_equal(_rows(clf, ["Fun"])[0], own)
+    unknown = _rows(clf, [NOT_IN_GLOVE])[0]  # in neither form: random
+    assert np.abs(unknown).max() <= 0.25 and not np.isin(unknown, glove["good"]).all()
+    assert clf.pretrained_coverage_ == pytest.approx(1 - 1 / len(clf.vocabulary_))
 
 
 def test_static_keeps_embeddings_frozen(data, glove):

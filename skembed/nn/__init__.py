@@ -1,12 +1,14 @@
 """Neural text classifiers (need the optional ``torch`` extra).
 
-Importing this package does not import torch: :class:`TextCNNClassifier` can be
-constructed, cloned and inspected without it, and raises an ``ImportError``
-naming ``pip install "skembed[torch]"`` when it is fitted or used.
+Importing this package does not import torch: :class:`TextCNNClassifier` and
+:class:`EmbeddingBagClassifier` can be constructed, cloned and inspected
+without it, and raise an ``ImportError`` naming ``pip install "skembed[torch]"``
+when they are fitted or used.
 """
 
 from __future__ import annotations
 
+from .embedding_bag import EmbeddingBagClassifier
 from .textcnn import TextCNNClassifier
 
-__all__ = ["TextCNNClassifier"]
+__all__ = ["EmbeddingBagClassifier", "TextCNNClassifier"]

@@ -1,7 +1,9 @@
-"""Documents as padded matrices of embedding rows: the input of the network.
+"""Documents as padded matrices of embedding rows: the input of the networks.
 
 The embedding matrix has two special rows before the rows of the vocabulary:
 ``PAD`` (0, always zero) and ``UNK`` (1, every word outside the vocabulary).
+Word n-grams (:func:`ngram_ids`) are hashed into buckets, as fastText does;
+their table has the padding row 0 before the rows of the buckets.
 """
 
 from __future__ import annotations
@@ -80,3 +82,76 @@ def token_ids(
     ids = np.zeros((len(tokens), width), dtype=np.int64)
     ids[np.arange(width)[None, :] < lengths[:, None]] = flat  # row-major: document order
     return ids, lengths, fallback_rows
+
+
+#: fastText's multiplier combining the hashes of the words of an n-gram (``addWordNgrams``).
+NGRAM_MULTIPLIER = 116049371
+
+
+def word_hash(word: str) -> int:
+    """fastText's hash of a word: 32-bit FNV-1a over its UTF-8 bytes.
+
+    As in fastText (``Dictionary::hash``), each byte is sign-extended before
+    the xor (``uint32_t(int8_t(c))``), so the buckets are fastText's own.
+    """
+    h = 2166136261
+    for byte in word.encode("utf-8", "surrogatepass"):
+        h = ((h ^ (byte if byte < 128 else byte | 0xFFFFFF00)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def ngram_ids(
+    tokens: list[list[str]], max_n: int, n_buckets: int, max_len: int | None
+) -> np.ndarray:
+    """The padded matrix of the hashed word n-grams (2 to ``max_n`` words) of each document.
+
+    The n-grams of a document are those of its consecutive tokens (the first
+    ``max_len``), every token included, known or not; an n-gram's bucket is
+    fastText's: the hashes of its words combined as
+    ``h = h * NGRAM_MULTIPLIER + hash(next word)`` (64-bit, the 32-bit word
+    hashes sign-extended as fastText's ``int32_t`` vector does), modulo
+    ``n_buckets``.
+
+    Parameters
+    ----------
+    tokens : list of list of str
+        Tokens of each document.
+    max_n : int
+        Longest n-gram, in words (2 or more; 1 gives a matrix of no column).
+    n_buckets : int
+        Number of hash buckets.
+    max_len : int or None
+        Documents are cut to their first ``max_len`` tokens first (None: no cut).
+
+    Returns
+    -------
+    ids : ndarray of int64, shape (n_docs, most n-grams of a document)
+        Rows of the n-gram table: ``bucket + 1``, padded with 0 at the end of
+        each row.
+    """
+    if max_len is not None:
+        tokens = [doc[:max_len] if len(doc) > max_len else doc for doc in tokens]
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    total = int(lengths.sum())
+    hashes = {word: word_hash(word) for word in set(chain.from_iterable(tokens))}
+    flat = np.fromiter(map(hashes.__getitem__, chain.from_iterable(tokens)), np.uint32, total)
+    word = flat.view(np.int32).astype(np.int64).view(np.uint64)  # sign-extended, as fastText
+    doc = np.repeat(np.arange(len(tokens)), lengths)
+    # tokens from each position to the end of its document, itself included
+    left = np.repeat(np.cumsum(lengths), lengths) - np.arange(total)
+    combined, docs, buckets = word, [], []
+    multiplier, modulus = np.uint64(NGRAM_MULTIPLIER), np.uint64(n_buckets)
+    for n in range(2, max_n + 1):
+        if total < n:
+            break
+        combined = combined[:-1] * multiplier + word[n - 1 :]  # wraps modulo 2**64
+        ok = left[: total - n + 1] >= n
+        docs.append(doc[: total - n + 1][ok])
+        buckets.append((combined[ok] % modulus).astype(np.int64) + 1)
+    docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+    buckets = np.concatenate(buckets) if buckets else np.zeros(0, dtype=np.int64)
+    order = np.argsort(docs, kind="stable")  # document order; in each, by length then position
+    counts = np.bincount(docs, minlength=len(tokens))
+    ids = np.zeros((len(tokens), int(counts.max(initial=0))), dtype=np.int64)
+    ids[np.arange(ids.shape[1])[None, :] < counts[:, None]] = buckets[order]
+    return ids

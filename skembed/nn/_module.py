@@ -1,12 +1,13 @@
-"""The PyTorch side of :class:`~skembed.TextCNNClassifier`: network, training hooks.
+"""The PyTorch side of the network classifiers: the networks, optimizers, training hooks.
 
-This module imports torch and skorch at the top; :mod:`skembed.nn.textcnn`
+This module imports torch and skorch at the top; :mod:`skembed.nn._classifier`
 imports it only inside ``fit`` and ``predict``, so ``import skembed`` works
 without the optional ``torch`` extra.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -142,6 +143,192 @@ class KimCNN(nn.Module):
         return self.out(self.dropout(pooled))
 
 
+class EmbeddingBag(nn.Module):
+    """The embedding bag of fastText's supervised mode (Joulin et al., 2017).
+
+    Embedding of every word (and of every hashed word n-gram) -> one pooling
+    over them all (sum, mean or max) -> optional hidden layer with ReLU ->
+    dropout -> linear layer (logits).
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the word embedding matrix (vocabulary + padding + unknown).
+    embedding_dim : int
+        Width of the embeddings (words and n-grams alike).
+    n_classes : int
+        Number of outputs.
+    n_buckets : int
+        Hash buckets of the word n-grams; 0: no n-gram table. The n-gram
+        table has ``n_buckets + 1`` rows, row 0 the padding (always zero).
+    pooling : {'mean', 'sum', 'max'}
+        How the embeddings of a document are pooled. An empty document
+        (no id but padding) pools to zero.
+    hidden_size : int or None
+        Width of a hidden layer (with ReLU) between the pooling and the
+        output layer; None: the pooled vector goes to the output layer.
+    dropout : float
+        Dropout rate before the output layer.
+    mode : {'rand', 'static', 'non-static'}
+        'static' freezes the word embedding (the n-gram table, which has no
+        pretrained vectors, is always trained).
+    init : ndarray of shape (n_rows, embedding_dim) or None
+        Initial word embedding matrix; None keeps the layer's default (a later
+        ``load_state_dict`` sets the weights). The n-gram rows start from
+        U[-1/embedding_dim, 1/embedding_dim], as fastText's input matrix.
+    sparse : bool
+        Sparse gradients for the embeddings (for :class:`LazyAdam` and
+        :class:`Adadelta`): a step costs the rows of its batch, not the table.
+
+    Notes
+    -----
+    ``forward`` takes the LongTensor of word ids ``words`` of shape (batch,
+    length) and, with n-grams, ``ngrams`` (batch, n-gram length), both
+    padded with 0 at the end of each row; each is cut to its longest row in
+    the batch, so a batch costs its own tokens. ``extra`` (prediction only)
+    holds word rows appended to the word embedding matrix, for ids
+    ``n_rows`` and up.
+    """
+
+    def __init__(
+        self,
+        n_rows: int,
+        embedding_dim: int,
+        n_classes: int,
+        n_buckets: int = 0,
+        pooling: str = "mean",
+        hidden_size: int | None = None,
+        dropout: float = 0.0,
+        mode: str = "rand",
+        init: np.ndarray | None = None,
+        sparse: bool = False,
+    ):
+        super().__init__()
+        self.pooling = pooling
+        self.embedding = nn.Embedding(n_rows, embedding_dim, padding_idx=PAD, sparse=sparse)
+        if init is not None:
+            with torch.no_grad():
+                self.embedding.weight.copy_(torch.from_numpy(init))
+        if mode == "static":
+            self.embedding.weight.requires_grad_(False)
+        self.ngram_embedding = None
+        if n_buckets:
+            self.ngram_embedding = nn.Embedding(
+                n_buckets + 1, embedding_dim, padding_idx=0, sparse=sparse
+            )
+            with torch.no_grad():
+                bound = 1.0 / embedding_dim
+                self.ngram_embedding.weight.uniform_(-bound, bound)
+                self.ngram_embedding.weight[0] = 0.0
+        self.hidden = None if hidden_size is None else nn.Linear(embedding_dim, hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(embedding_dim if hidden_size is None else hidden_size, n_classes)
+
+    @staticmethod
+    def _trim(ids: torch.Tensor) -> torch.Tensor:
+        """The ids (padded at the end) cut to the longest row of the batch."""
+        ids = ids.long()
+        width = int(ids.ne(PAD).sum(dim=1).max()) if len(ids) else 0
+        return ids[:, :width]
+
+    def forward(
+        self,
+        words: torch.Tensor,
+        ngrams: torch.Tensor | None = None,
+        extra: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        words = self._trim(words)
+        weight = self.embedding.weight
+        if extra is not None:  # rows ``n_rows + j`` are ``extra[j]`` (prediction only)
+            weight = torch.cat([weight, extra])
+        tables = [(words, weight, self.embedding.sparse)]
+        if ngrams is not None and self.ngram_embedding is not None:
+            ngrams = self._trim(ngrams)
+            tables.append((ngrams, self.ngram_embedding.weight, self.ngram_embedding.sparse))
+        tables = [table for table in tables if table[0].shape[1]]  # not a batch of no n-gram
+        counts = sum(ids.ne(PAD).sum(dim=1, keepdim=True) for ids, _, _ in tables)
+        pooled = weight.new_zeros((len(words), weight.shape[1]))
+        if self.pooling == "max":
+            best = None
+            for ids, table, sparse in tables:
+                emb = F.embedding(ids, table, padding_idx=PAD, sparse=sparse)
+                part = emb.masked_fill(ids.eq(PAD).unsqueeze(2), -math.inf).amax(dim=1)
+                best = part if best is None else torch.maximum(best, part)
+            if best is not None:  # a document of no row pools to zero
+                pooled = torch.where(counts > 0, best, pooled)
+        else:
+            # the sum of each bag's rows, fused (the padding rows are left out)
+            for ids, table, sparse in tables:
+                pooled = pooled + F.embedding_bag(
+                    ids, table, mode="sum", padding_idx=PAD, sparse=sparse
+                )
+            if self.pooling == "mean":
+                pooled = pooled / torch.as_tensor(counts).clamp(min=1)
+        if self.hidden is not None:
+            pooled = F.relu(self.hidden(pooled))
+        return self.out(self.dropout(pooled))
+
+
+class LazyAdam(torch.optim.Optimizer):
+    """Adam that also takes sparse gradients: Adam's lazy variant on the rows of a batch.
+
+    A dense gradient gets ``torch.optim.Adam``'s update. A sparse one (an
+    embedding layer built with ``sparse=True``) updates only the rows in the
+    gradient, and only their moments, as ``torch.optim.SparseAdam`` (and
+    TensorFlow's ``LazyAdam``) do: a step costs the rows of its batch, not the
+    whole table, which is what makes a table of a million hashed n-grams
+    trainable. Dense Adam would also move, by their momentum, the rows absent
+    from a batch; the lazy variant leaves them until they next appear.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
+        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                state["step"] += 1
+                correction1 = 1 - beta1 ** state["step"]
+                correction2 = 1 - beta2 ** state["step"]
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                if param.grad.is_sparse:
+                    grad = param.grad.coalesce()
+                    rows, values = grad.indices()[0], grad.values()
+                    m = exp_avg.index_select(0, rows).mul_(beta1).add_(values, alpha=1 - beta1)
+                    v = exp_avg_sq.index_select(0, rows).mul_(beta2)
+                    v.addcmul_(values, values, value=1 - beta2)
+                    exp_avg.index_copy_(0, rows, m)
+                    exp_avg_sq.index_copy_(0, rows, v)
+                    step_size = lr * math.sqrt(correction2) / correction1
+                    param.index_add_(0, rows, m.div_(v.sqrt_().add_(eps)), alpha=-step_size)
+                    continue
+                grad = param.grad
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = (exp_avg_sq.sqrt() / math.sqrt(correction2)).add_(eps)
+                param.addcdiv_(exp_avg, denom, value=-lr / correction1)
+        return loss
+
+
 class Adadelta(torch.optim.Optimizer):
     """``torch.optim.Adadelta`` that also takes sparse gradients, exactly.
 
@@ -203,6 +390,29 @@ class Adadelta(torch.optim.Optimizer):
         state["acc_delta"][rows] = acc_delta
         last_step[rows] = state["step"]
         param.index_add_(0, rows, delta, alpha=-lr)
+
+
+class Batches(torch.utils.data.Dataset):
+    """The training (or validation) documents, indexed a whole mini-batch at a time.
+
+    ``X`` is an id matrix or a dict of them (the keyword arguments of the
+    module), ``y`` the encoded labels. ``dataset[index]`` with the index list
+    of a batch (a ``BatchSampler``'s) returns the batch's rows in one numpy
+    fancy indexing per array; skorch's own ``Dataset`` indexes each document
+    and collates them, at a cost that exceeds a small network's training step.
+    """
+
+    def __init__(self, X, y):
+        self.X, self.y = X, np.asarray(y)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index):
+        index = np.asarray(index)
+        if isinstance(self.X, dict):
+            return {name: value[index] for name, value in self.X.items()}, self.y[index]
+        return self.X[index], self.y[index]
 
 
 class MaxNorm(Callback):

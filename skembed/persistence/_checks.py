@@ -35,6 +35,7 @@ from ._registry import Entry, Slot
 __all__ = [
     "FittedState",
     "check_doc2vec",
+    "check_embedding_bag",
     "check_estimator",
     "check_pooled",
     "check_textcnn",
@@ -486,6 +487,61 @@ def check_textcnn(f: FittedState, est: Any, *, n_special: int) -> None:
             raise f.fail("pretrained_vectors_", "must be None when pretrained_vocabulary_ is.")
     else:
         f.array("pretrained_vectors_", np.float32, (m, expected["embedding.weight"][1]))
+    f.real("pretrained_coverage_", 0.0, 1.0, optional=True)
+    history = f.get("history_")
+    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+        raise f.fail("history_", f"must be a list of dicts; got {describe(history)}.")
+    f.equal("n_epochs_", len(history), "one per row of history_")
+    f.integer("best_epoch_", 0, len(history))
+
+
+def check_embedding_bag(f: FittedState, est: Any, *, n_special: int) -> None:
+    """EmbeddingBag: vocabulary, classes, word and n-gram tables and layers that fit together.
+
+    The n-gram table must have the rows that ``n_buckets`` hashes into, and the
+    hidden layer the width of ``hidden_size``: both are looked up by id.
+    ``n_special`` is the number of rows before the vocabulary's (padding, unknown word).
+    """
+    n = f.vocabulary("vocabulary_")
+    classes = f.get("classes_")
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+        raise f.fail(
+            "classes_", f"must be a 1-D array of at least 2 classes; got {describe(classes)}."
+        )
+    state = _textcnn_weights(f)
+    embedding = state.get("embedding.weight")
+    if embedding is None or embedding.ndim != 2 or 0 in embedding.shape:
+        raise f.fail(
+            "module_state_",
+            f"must hold 'embedding.weight', a non-empty 2-D array; got {describe(embedding)}.",
+        )
+    dim, width = embedding.shape[1], embedding.shape[1]
+    expected = {"embedding.weight": (n + n_special, dim)}
+    if est.ngram_range[1] > 1:
+        expected["ngram_embedding.weight"] = (est.n_buckets + 1, dim)
+    if est.hidden_size is not None:
+        width = est.hidden_size
+        expected["hidden.weight"] = (width, dim)
+        expected["hidden.bias"] = (width,)
+    expected["out.weight"] = (len(classes), width)
+    expected["out.bias"] = (len(classes),)
+    if set(state) != set(expected):
+        raise f.fail(
+            "module_state_",
+            f"must hold the weights {sorted(expected)} (ngram_range={est.ngram_range!r}, "
+            f"hidden_size={est.hidden_size!r}); it holds {sorted(state)}.",
+        )
+    for name, shape in expected.items():
+        if state[name].shape != shape:
+            raise f.fail(
+                "module_state_", f"{name!r} must have shape {shape}; got {state[name].shape}."
+            )
+    m = f.vocabulary("pretrained_vocabulary_", optional=True)
+    if m is None:
+        if f.get("pretrained_vectors_") is not None:
+            raise f.fail("pretrained_vectors_", "must be None when pretrained_vocabulary_ is.")
+    else:
+        f.array("pretrained_vectors_", np.float32, (m, dim))
     f.real("pretrained_coverage_", 0.0, 1.0, optional=True)
     history = f.get("history_")
     if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
