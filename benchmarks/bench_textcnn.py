@@ -196,12 +196,15 @@ def distilled_words(tasks: dict, cache: Path | None, quick: bool):
     from skembed import distill_word_vectors, save_vectors
     from skembed.vectors import is_native_store
 
+    from skembed import TextCNNClassifier
+
+    analyzer = TextCNNClassifier(**CNN_TEXT).build_analyzer()  # the networks' tokens
     words = set()
     for task in tasks.values():
         for part in ("train", "valid", "test"):
             if task[part] is not None:
                 for doc in task[part][0]:
-                    tokens = doc.split()
+                    tokens = analyzer(doc)
                     words.update(tokens)
                     words.update(t.lower() for t in tokens)
     folder = Path(cache or tempfile.mkdtemp(prefix="skembed-bench-")) / (
