@@ -387,12 +387,15 @@ def test_cached_rows_are_the_encoded_rows(minilm_folder, fitted, docs, tmp_path,
     # only the new documents are encoded
     second.transform(docs[15:25])
     assert encode_calls[-1] == docs[20:25]
-    # normalized rows are other rows: encoded again, and stored apart
+    # normalize=True reads the same raw rows and normalises them: nothing encoded again
+    n_calls = len(encode_calls)
     unit = SentenceTransformerVectorizer(minilm_folder, cache=cache, normalize=True).fit(docs[:2])
     Y = unit.transform(docs[:3])
-    assert encode_calls[-1] == docs[:3]
-    np.testing.assert_allclose(np.linalg.norm(Y, axis=1), 1.0, rtol=1e-6)
-    assert len(EmbeddingCache(cache, "any", False, DIM)) == 25 + 3
+    assert len(encode_calls) == n_calls
+    np.testing.assert_allclose(Y, X[:3] / np.linalg.norm(X[:3], axis=1, keepdims=True), rtol=1e-6)
+    uncached = SentenceTransformerVectorizer(minilm_folder, normalize=True).fit(docs[:2])
+    np.testing.assert_allclose(Y, uncached.transform(docs[:3]), atol=ATOL, rtol=0)
+    assert len(EmbeddingCache(cache, "any", False, DIM)) == 25
 
 
 def test_cache_survives_pickle_and_save(minilm_folder, docs, tmp_path, encode_calls):

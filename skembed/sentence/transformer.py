@@ -105,9 +105,9 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
 
     Encoding is the slow step: a transformer reads every document, hundreds of
     times slower than pooling word vectors on a CPU. With ``cache``, each
-    distinct text is encoded once per model and ``normalize`` setting and kept
-    on disk, so the folds and candidates of a grid search, or a second run of
-    a script, encode no document twice.
+    distinct text is encoded once per model and kept on disk, so the folds and
+    candidates of a grid search, or a second run of a script, encode no
+    document twice.
 
     Requires sentence-transformers (``pip install "skembed[transformers]"``).
 
@@ -130,10 +130,12 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
     cache : str, path-like or None, default=None
         A directory for an on-disk embedding cache (created if missing; one
         SQLite file in it, ``embeddings.sqlite3``, which several processes may
-        share). A text found there for this model and ``normalize`` is not
-        encoded again; new texts are added. A text and the key it is stored
-        under include the preprocessing above; ``batch_size`` and ``device`` are
-        not part of the key (they change the embeddings in the last bits only).
+        share). A text found there for this model is not encoded again; new
+        texts are added. The cache keeps the model's raw embeddings and
+        ``normalize`` is applied after the lookup, so both settings share it.
+        A text and the key it is stored under include the preprocessing above;
+        ``batch_size`` and ``device`` are not part of the key (they change the
+        embeddings in the last bits only).
         A damaged file raises an error that names it (delete it to start anew).
         Without a cache, repeated documents within a batch of 4,096 are encoded
         once.
@@ -392,18 +394,19 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
                 "expected str, the text the model encodes."
             )
         cache = None
-        if self.cache is not None:
-            cache = EmbeddingCache(
-                self.cache, self._identity().digest, self.normalize, self.n_features_out_
-            )
-        return encode_texts(texts, self._encode, self.n_features_out_, cache)
+        if self.cache is not None:  # the raw embeddings, whatever normalize is
+            cache = EmbeddingCache(self.cache, self._identity().digest, False, self.n_features_out_)
+        out = encode_texts(texts, self._encode, self.n_features_out_, cache)
+        if self.normalize:  # as sentence-transformers' normalize_embeddings: zero rows stay zero
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            np.divide(out, np.maximum(norms, 1e-12), out=out)
+        return out
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self.sentence_model_.encode(
             texts,
             batch_size=self.batch_size,
             show_progress_bar=bool(self.verbose),
-            normalize_embeddings=bool(self.normalize),
             convert_to_numpy=True,
         )
 
