@@ -54,7 +54,7 @@ glove.add_vectors(
 # Four networks
 # -------------
 # All share the architecture (filters of 3, 4 and 5 words, max-over-time
-# pooling, dropout 0.5, a softmax layer) and the training (Adadelta on
+# pooling, dropout 0.5, a softmax layer) and the training (Adam on
 # mini-batches of 50, 10 % of the training questions held out to pick the best
 # epoch). ``vectors`` accepts a gensim ``KeyedVectors``, a vectors file, a
 # dict or a fitted skembed vectorizer; ``"rand"`` mode needs none.

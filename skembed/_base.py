@@ -251,7 +251,15 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
         tags.non_deterministic = self.n_jobs not in (None, 1)
         return tags
 
-    # ------------------------------------------------------------ fitted vectors
+
+class WordVectorViews:
+    """The views of a fitted ``word_vectors_`` (a :class:`~skembed.WordVectors`).
+
+    For the vectorizers whose fitted state holds word vectors (the pooled ones
+    and Doc2Vec), not for those that encode whole documents
+    (:class:`~skembed.SentenceTransformerVectorizer`), which have none.
+    """
+
     # ``word_vectors_`` (a WordVectors) is the fitted state; the rest are views of it.
     @property
     def vocabulary_(self) -> dict[str, int]:
@@ -275,7 +283,7 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
         return self.word_vectors_.to_keyed_vectors()
 
 
-class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer):
+class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
     """A vectorizer whose document vector pools the vectors of its words.
 
     Subclasses implement ``_fit_store(corpus)``, which sets ``word_vectors_``

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from . import _gensim
-from ._base import _BaseEmbeddingVectorizer, seed_from_random_state
+from ._base import WordVectorViews, _BaseEmbeddingVectorizer, seed_from_random_state
 from ._cache import cached_on
 from ._docstrings import fill_doc
 from .persistence import register
@@ -92,7 +92,7 @@ def _reorder_vocabulary(model, words: list[str]) -> None:
 
 @register("skembed.doc2vec:Doc2VecVectorizer", check=check_doc2vec)
 @fill_doc
-class Doc2VecVectorizer(_BaseEmbeddingVectorizer):
+class Doc2VecVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
     r"""Paragraph vectors (Le and Mikolov, 2014) as a scikit-learn transformer.
 
     ``fit`` trains gensim's :class:`~gensim.models.Doc2Vec` on the training

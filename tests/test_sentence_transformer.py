@@ -136,6 +136,14 @@ def test_normalize_dtype_and_text_parameters(minilm_folder, reference, docs):
         bad.transform(some)
 
 
+def test_no_word_vector_views(fitted):
+    """A sentence encoder has no word vectors: none of the pooled vectorizers' views."""
+    for name in ("vocabulary_", "vectors_", "subwords_", "keyed_vectors_", "word_vectors_"):
+        assert not hasattr(fitted, name), name
+        assert not hasattr(SentenceTransformerVectorizer, name), name  # not even as a property
+    assert fitted.get_feature_names_out().shape == (fitted.n_features_out_,)
+
+
 def test_in_a_feature_union_with_tfidf(fitted, docs, labels):
     union = FeatureUnion([("tfidf", TfidfVectorizer()), ("st", clone(fitted))])
     pipe = make_pipeline(union, LogisticRegression()).fit(docs[:8], labels[:8])
