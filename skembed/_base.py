@@ -248,7 +248,8 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.n_jobs not in (None, 1)
+        # several gensim threads interleave their updates (an encoder has no n_jobs)
+        tags.non_deterministic = getattr(self, "n_jobs", None) not in (None, 1)
         return tags
 
 

@@ -413,10 +413,6 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
     def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
         return out.astype(dtype, copy=False)  # no norm: normalize is the model's own
 
-    def __sklearn_tags__(self):
-        # the base's tags read n_jobs, which this estimator does not have
-        return super(_BaseEmbeddingVectorizer, self).__sklearn_tags__()
-
 
 def _dimension(model: Any) -> int:
     """The embedding dimension of a loaded model (by encoding one text if it does not say)."""
