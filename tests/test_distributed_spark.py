@@ -406,6 +406,10 @@ def test_imported_vectors_initialise_textcnn(spark_model, small_corpus, tmp_path
         batch_size=16,
         max_len=20,
         random_state=0,
+        # the tokens Spark's model was trained on: the vectorizers' (the RegexTokenizer above),
+        # not the networks' defaults, which also keep punctuation and case
+        lowercase=True,
+        token_pattern=Word2VecVectorizer().token_pattern,
     ).fit(small_corpus, y)
     assert clf.pretrained_coverage_ == 1.0
 
