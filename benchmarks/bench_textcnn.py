@@ -243,18 +243,12 @@ def run_tfidf(task, token_pattern: str | None) -> dict:
     return {"acc": [100 * pipe.score(*task["test"])], "fit_s": [seconds]}
 
 
-def run_cnn(task, mode: str, vectors, seeds: list[int], extra: dict, verbose: int) -> dict:
-    from skembed import TextCNNClassifier
-
+def run_seeds(cls, task, seeds: list[int], verbose: int, digits: int, **params) -> dict:
+    """Fit ``cls(random_state=seed, **params)`` for each seed (the networks' text defaults,
+    ``X_val`` when the task has a dev split); accuracy, seconds and epochs of each."""
     out = {"acc": [], "fit_s": [], "s_per_epoch": [], "epochs": [], "best_epoch": []}
     for seed in seeds:
-        clf = TextCNNClassifier(
-            vectors=None if mode == "rand" else vectors,
-            mode=mode,
-            random_state=seed,
-            verbose=verbose,
-            **{**CNN_TEXT, **extra},
-        )
+        clf = cls(random_state=seed, verbose=verbose, **{**CNN_TEXT, **params})
         valid = task["valid"]
         fit_kwargs = {} if valid is None else {"X_val": valid[0], "y_val": valid[1]}
         start = time.perf_counter()
@@ -266,42 +260,30 @@ def run_cnn(task, mode: str, vectors, seeds: list[int], extra: dict, verbose: in
         out["best_epoch"].append(clf.best_epoch_)
         print(
             f"    seed {seed}: acc {out['acc'][-1]:.2f}  epochs {clf.n_epochs_} "
-            f"(best {clf.best_epoch_})  {out['s_per_epoch'][-1]:.1f} s/epoch  "
+            f"(best {clf.best_epoch_})  {out['s_per_epoch'][-1]:.{digits}f} s/epoch  "
             f"fit {out['fit_s'][-1]:.0f} s",
             flush=True,
         )
     return out
+
+
+def run_cnn(task, mode: str, vectors, seeds: list[int], extra: dict, verbose: int) -> dict:
+    from skembed import TextCNNClassifier
+
+    vectors = None if mode == "rand" else vectors
+    return run_seeds(
+        TextCNNClassifier, task, seeds, verbose, 1, vectors=vectors, mode=mode, **extra
+    )
 
 
 def run_bag(task, params: dict, glove, seeds: list[int], verbose: int) -> dict:
     """EmbeddingBagClassifier with its defaults and ``params`` (GloVe: mode 'non-static')."""
     from skembed.nn import EmbeddingBagClassifier
 
-    out = {"acc": [], "fit_s": [], "s_per_epoch": [], "epochs": [], "best_epoch": []}
-    for seed in seeds:
-        clf = EmbeddingBagClassifier(
-            vectors=glove,
-            mode="rand" if glove is None else "non-static",
-            random_state=seed,
-            verbose=verbose,
-            **{**CNN_TEXT, **params},
-        )
-        valid = task["valid"]
-        fit_kwargs = {} if valid is None else {"X_val": valid[0], "y_val": valid[1]}
-        start = time.perf_counter()
-        clf.fit(*task["train"], **fit_kwargs)
-        out["fit_s"].append(time.perf_counter() - start)
-        out["acc"].append(100 * clf.score(*task["test"]))
-        out["s_per_epoch"].append(statistics.mean(row["dur"] for row in clf.history_))
-        out["epochs"].append(clf.n_epochs_)
-        out["best_epoch"].append(clf.best_epoch_)
-        print(
-            f"    seed {seed}: acc {out['acc'][-1]:.2f}  epochs {clf.n_epochs_} "
-            f"(best {clf.best_epoch_})  {out['s_per_epoch'][-1]:.2f} s/epoch  "
-            f"fit {out['fit_s'][-1]:.0f} s",
-            flush=True,
-        )
-    return out
+    mode = "rand" if glove is None else "non-static"
+    return run_seeds(
+        EmbeddingBagClassifier, task, seeds, verbose, 2, vectors=glove, mode=mode, **params
+    )
 
 
 # --------------------------------------------------------------------------- overhead
