@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._cache import cached_on
 from ._corpus import open_corpus
+from ._docstrings import fill_doc
 from ._io import check_mapped
 from ._parallel import parallel_rows
 from ._pooling import POOLINGS, RowSource, pool
@@ -28,6 +29,7 @@ from ._sparse import count_matrix, count_token_stream
 from ._text import (
     SENTINEL,
     TextInputMixin,
+    TokenizedInputMixin,
     batch_tokens,
     check_document_collection,
     iter_document_chunks,
@@ -74,6 +76,7 @@ def _validate_pooling(pooling: Any, owner: str) -> None:
         )
 
 
+@fill_doc
 class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
     """Text in, dense document vectors out. Subclasses implement two hooks:
 
@@ -90,15 +93,15 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
 
     _fitted_attribute = "n_features_out_"
 
-    #: The attributes ``fit`` sets: what ``skembed.save`` writes and ``skembed.load`` sets.
-    _fitted_state: tuple[str, ...] = ("word_vectors_", "n_features_out_", "seed_")
+    dtype: Any = np.float32
+    verbose: int = 0
 
-    _parameter_constraints: dict = {
+    #: The attributes ``fit`` sets: what ``skembed.save`` writes and ``skembed.load`` sets.
+    _fitted_state: ClassVar[tuple[str, ...]] = ("word_vectors_", "n_features_out_", "seed_")
+
+    _parameter_constraints: ClassVar[dict] = {
         **TextInputMixin._parameter_constraints,
-        "norm": [StrOptions({"l2"}), None],
         "dtype": "no_validation",  # checked in _check_dtype: numpy dtype-likes
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
@@ -106,25 +109,15 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
         return check_float_dtype(self.dtype)
 
     def _n_workers(self) -> int:
-        return 1 if self.n_jobs is None else max(1, effective_n_jobs(self.n_jobs))
+        """Worker processes of ``transform`` (an encoder uses torch's threads instead)."""
+        return 1
 
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, raw_documents, y=None):
         """Learn the word vectors (and weights) from the training documents.
 
-        Parameters
-        ----------
-        raw_documents : iterable of str
-            The training documents: a list, tuple, 1-D array, pandas Series or
-            generator of strings (or of anything ``analyzer`` accepts).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        {fit_params}
         """
         self._fit(raw_documents, want_output=False)
         return self
@@ -133,15 +126,7 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
     def fit_transform(self, raw_documents, y=None):
         """Fit, then return the document vectors of the training documents.
 
-        Equal to ``fit(raw_documents).transform(raw_documents)``, but tokenizes
-        the documents once.
-
-        Parameters
-        ----------
-        raw_documents : iterable of str
-            The training documents.
-        y : None
-            Ignored.
+        {fit_transform_params}
 
         Returns
         -------
@@ -218,10 +203,6 @@ class _BaseEmbeddingVectorizer(TextInputMixin, TransformerMixin, BaseEstimator):
         return self._transform_tokens([list(analyzer(doc)) for doc in docs])
 
     def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        if self.norm == "l2":
-            norms = np.sqrt(np.einsum("ij,ij->i", out, out, dtype=np.float64))
-            nonzero = norms > 0
-            out[nonzero] /= norms[nonzero, None].astype(out.dtype)
         return out.astype(dtype, copy=False)
 
     # ------------------------------------------------------------ output
@@ -284,13 +265,49 @@ class WordVectorViews:
         return self.word_vectors_.to_keyed_vectors()
 
 
-class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
+class _WordEmbeddingVectorizer(TokenizedInputMixin, _BaseEmbeddingVectorizer, WordVectorViews):
+    """A vectorizer that reads words and holds word vectors (pooled vectorizers, Doc2Vec).
+
+    Adds the tokenizing parameters, ``norm``, ``random_state`` and ``n_jobs``
+    (worker processes of ``transform``) to :class:`_BaseEmbeddingVectorizer`.
+    """
+
+    norm: str | None = None
+    random_state: Any = None
+    n_jobs: int | None = None
+
+    _parameter_constraints: ClassVar[dict] = {
+        **_BaseEmbeddingVectorizer._parameter_constraints,
+        **TokenizedInputMixin._parameter_constraints,
+        "norm": [StrOptions({"l2"}), None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def _n_workers(self) -> int:
+        return 1 if self.n_jobs is None else max(1, effective_n_jobs(self.n_jobs))
+
+    def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        if self.norm == "l2":
+            norms = np.sqrt(np.einsum("ij,ij->i", out, out, dtype=np.float64))
+            nonzero = norms > 0
+            out[nonzero] /= norms[nonzero, None].astype(out.dtype)
+        return out.astype(dtype, copy=False)
+
+
+class _PooledEmbeddingVectorizer(_WordEmbeddingVectorizer):
     """A vectorizer whose document vector pools the vectors of its words.
 
     Subclasses implement ``_fit_store(corpus)``, which sets ``word_vectors_``
     (a :class:`~skembed.WordVectors`, with its :class:`~skembed.SubwordTable`
     for fastText).
     """
+
+    pooling: str | tuple[str, ...] = "mean"
+    weighting: str | None = None
+    sif_alpha: float = 1e-3
+    sif_remove_pc: bool = True
+    oov: str = "ignore"
 
     _fitted_state = (
         *_BaseEmbeddingVectorizer._fitted_state,
@@ -299,8 +316,8 @@ class _PooledEmbeddingVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
         "sif_components_",
     )
 
-    _parameter_constraints: dict = {
-        **_BaseEmbeddingVectorizer._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **_WordEmbeddingVectorizer._parameter_constraints,
         "pooling": [StrOptions(set(POOLINGS)), tuple, list],
         "weighting": [StrOptions({"tfidf", "sif"}), None],
         "sif_alpha": [Interval(Real, 0, None, closed="neither")],

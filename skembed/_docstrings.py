@@ -7,15 +7,19 @@ in one place and reads the same everywhere.
 
 from __future__ import annotations
 
+import inspect
+import re
 import textwrap
 
 _DOCS = {
-    "text_params": """\
+    "decode_params": """\
 encoding : str, default='utf-8'
     Encoding used to decode ``bytes`` documents.
 decode_error : {'strict', 'ignore', 'replace'}, default='strict'
     What to do when a ``bytes`` document has characters outside ``encoding``.
-    With 'strict' a ``ValueError`` names the document.
+    With 'strict' a ``ValueError`` names the document.""",
+    "text_params": """\
+{decode_params}
 strip_accents : {'ascii', 'unicode'} or callable, default=None
     Remove accents during preprocessing, as in
     :class:`~sklearn.feature_extraction.text.CountVectorizer`.
@@ -54,7 +58,7 @@ sif_alpha : float, default=1e-3
 sif_remove_pc : bool, default=True
     With ``weighting='sif'``, remove the projection on the first principal
     component (learned in ``fit``) from every document vector.
-oov : {'ignore', 'zero', 'random', 'subword'}, default={oov_default}
+oov : {'ignore', 'zero', 'random', 'subword'}, default={default:oov}
     What an unknown (out-of-vocabulary) token contributes. 'ignore' skips it;
     'zero' counts it as a zero vector (it dilutes the mean); 'random' gives
     it a fixed U[-0.25, 0.25] vector that depends only on the word and
@@ -115,9 +119,109 @@ weights_ : ndarray of shape (n_words,) or None
 oov_weight_ : float or None
     The weight of a word not seen in the training documents.
 sif_components_ : ndarray of shape (1, n_features) or None
-    The principal component removed by SIF.""",
+    The principal component removed by SIF.
+n_features_out_ : int
+    Number of output features.""",
 }
 
+_DOCS["text_params"] = _DOCS["text_params"].replace("{decode_params}", _DOCS["decode_params"])
+# The parameters of every pooled vectorizer, in their order.
+_DOCS["pooled_params"] = "\n".join(
+    [_DOCS["pooling_params"], _DOCS["text_params"], _DOCS["common_params"]]
+)
+# The Parameters (and Returns) of the text estimators' fit and fit_transform.
+_DOCS["fit_params"] = """\
+Parameters
+----------
+raw_documents : iterable of str
+    The training documents: a list, tuple, 1-D array, pandas Series or
+    generator of strings (or of anything ``analyzer`` accepts).
+y : None
+    Ignored.
+
+Returns
+-------
+self : object
+    The fitted estimator."""
+_DOCS["fit_transform_params"] = """\
+Equal to ``fit(raw_documents).transform(raw_documents)``, but tokenizes
+the documents once.
+
+Parameters
+----------
+raw_documents : iterable of str
+    The training documents.
+y : None
+    Ignored."""
+# The Parameters of a classifier's predict, predict_proba, decision_function...
+_DOCS["predict_params"] = """\
+Parameters
+----------
+X : iterable of str
+    The documents: a list, tuple, 1-D array, pandas Series or generator of
+    strings, read in batches of 512."""
+
+#: gensim's training parameters, one description each (gensim's names and defaults).
+_GENSIM_PARAMS = {
+    "vector_size": """\
+vector_size : int, default=100
+    Dimensionality of the word vectors.""",
+    "window": """\
+window : int, default=5
+    Maximum distance between the current and the predicted word.""",
+    "min_count": """\
+min_count : int, default=5
+    Ignore words with a total frequency lower than this.""",
+    "max_vocab_size": """\
+max_vocab_size : int, default=None
+    Limit the RAM used while building the vocabulary (prunes the rarest
+    words); None means no limit.""",
+    "max_final_vocab": """\
+max_final_vocab : int, default=None
+    Keep at most this many words, choosing a matching ``min_count``.""",
+    "sample": """\
+sample : float, default=1e-3
+    Threshold for down-sampling frequent words (0 disables it).""",
+    "alpha": """\
+alpha : float, default=0.025
+    Initial learning rate.""",
+    "min_alpha": """\
+min_alpha : float, default=1e-4
+    The learning rate drops linearly to this value.""",
+    "sg": """\
+sg : {0, 1}, default=0
+    1 for skip-gram, 0 for CBOW.""",
+    "hs": """\
+hs : {0, 1}, default=0
+    1 for hierarchical softmax.""",
+    "negative": """\
+negative : int, default=5
+    Number of noise words drawn for negative sampling (0 disables it).""",
+    "ns_exponent": """\
+ns_exponent : float, default=0.75
+    Noise words are drawn with probability proportional to ``count **
+    ns_exponent``; between -16 and 16 (beyond, the powers overflow).""",
+    "cbow_mean": """\
+cbow_mean : {0, 1}, default=1
+    With CBOW, 1 averages the context vectors, 0 sums them.""",
+    "epochs": """\
+epochs : int, default=5
+    Number of passes over the documents.""",
+    "shrink_windows": """\
+shrink_windows : bool, default=True
+    Draw the effective window size uniformly from ``[1, window]`` per word.""",
+}
+
+
+def _gensim_params(*names: str) -> str:
+    return "\n".join(_GENSIM_PARAMS[name] for name in names)
+
+
+_DOCS["word2vec_params"] = _gensim_params(*_GENSIM_PARAMS)
+# Doc2Vec describes its own vector_size and epochs (document vectors, 10 epochs)
+_DOCS["doc2vec_gensim_params"] = _gensim_params(
+    *"window min_count max_vocab_size sample alpha min_alpha hs negative ns_exponent".split()
+)
 
 # The classifiers' text parameters: the same meaning, two defaults of their own.
 _DOCS["network_text_params"] = (
@@ -148,6 +252,75 @@ _DOCS["network_text_params"] = (
 assert _DOCS["network_text_params"].count("default=False") == 1
 assert "[^\\w\\s]+" in _DOCS["network_text_params"]
 
+# The rest of the classifiers' parameters and fitted attributes, the same in both.
+_DOCS["network_params"] = (
+    """\
+batch_size : int, default={default:batch_size}
+    Documents per training mini-batch.
+max_epochs : int, default={default:max_epochs}
+    Most passes over the training documents (per ``fit`` call).
+validation_fraction : float or None, default=0.1
+    Share of the training documents held out, stratified by class when
+    every class has two documents or more, to stop early and to choose the
+    epoch whose weights are kept: the first one with the highest
+    validation accuracy, Kim's criterion (the validation loss is a poor
+    guide here: it starts to rise, as the network grows confident, epochs
+    before the accuracy stops improving). Ignored when ``fit`` receives
+    ``X_val`` and ``y_val``. None trains on every document for
+    ``max_epochs`` epochs.
+patience : int, default={default:patience}
+    Stop after this many epochs without a higher validation accuracy.
+class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes in the cross-entropy loss, as in
+    ``LogisticRegression``: ``{label: weight}`` (missing labels weigh 1),
+    'balanced' (``n_samples / (n_classes * np.bincount(y))``) or None.
+device : str or torch.device, default='auto'
+    Torch device for training and prediction: 'cpu', 'cuda' (or
+    'cuda:<index>'), 'mps', another accelerator that torch reports
+    available, or a ``torch.device``; 'auto' is 'cuda' when a GPU is
+    available, else 'cpu'. It is checked when ``fit``, ``predict`` and the
+    other methods run, so a model fitted on a GPU and loaded on a machine
+    without one raises a ValueError that says to set ``device='cpu'``. The
+    fitted weights are stored on the CPU whatever the device.
+warm_start : bool, default=False
+    When True and the estimator is fitted, ``fit`` continues training the
+    fitted network (same vocabulary and classes, optimizer state kept
+    within the process) for up to ``max_epochs`` more epochs.
+"""
+    + _DOCS["network_text_params"]
+    + """
+random_state : int, RandomState instance or None, default=None
+    Seeds the initial weights, the validation split, the order of the
+    mini-batches and dropout. With an int, fitting on the CPU gives the
+    same model, and the same predictions, in every run. The global torch
+    random state is left as it was.
+verbose : int, default=0
+    If positive, print one line per epoch: epoch, training loss,
+    validation accuracy and loss, seconds."""
+)
+_DOCS["network_fitted"] = """\
+classes_ : ndarray of shape (n_classes,)
+    The class labels.
+vocabulary_ : dict
+    A mapping of words to rows of ``vectors_``.
+vectors_ : ndarray of shape (n_words, embedding_dim), dtype float32
+    The (fine-tuned) word embeddings of ``vocabulary_``, so the fitted
+    classifier can serve as ``vectors`` of another skembed estimator.
+pretrained_coverage_ : float or None
+    Share of the vocabulary that had a pretrained vector (None for 'rand').
+pretrained_vocabulary_ : dict or None
+    The pretrained words outside ``vocabulary_``, mapped to rows of
+    ``pretrained_vectors_`` (None for 'rand' or ``oov='unknown'``).
+pretrained_vectors_ : ndarray of shape (n_pretrained_words, embedding_dim) or None
+    Their vectors, used for words unseen in training.
+history_ : list of dict
+    One entry per epoch trained: 'epoch', 'train_loss', 'valid_loss',
+    'valid_acc', 'dur' (seconds) and skorch's bookkeeping.
+n_epochs_ : int
+    Epochs trained, all ``fit`` calls of a warm start together.
+best_epoch_ : int
+    The epoch whose weights were kept."""
+
 
 def _substitute(doc: str, snippets: dict[str, str]) -> str:
     for key, text in snippets.items():
@@ -176,7 +349,16 @@ def doc_filler(snippets: dict[str, str]):
 
 
 def fill_doc(obj):
-    """Substitute the shared estimator parameter descriptions into ``obj.__doc__``."""
+    """Substitute the shared descriptions into ``obj.__doc__``; for a class, into its methods' too.
+
+    ``{default:name}`` becomes the declared default of the parameter ``name``
+    (:mod:`skembed._params`), so a docstring cannot drift from the signature.
+    """
+    fields = getattr(obj, "__dataclass_fields__", {})
+    if isinstance(obj, type):
+        for method in vars(obj).values():
+            if inspect.isfunction(method) and method.__doc__:
+                method.__doc__ = _substitute(method.__doc__, _DOCS)
     doc = _substitute(obj.__doc__, _DOCS)
-    obj.__doc__ = doc.replace("{oov_default}", getattr(obj, "_oov_default", "'ignore'"))
+    obj.__doc__ = re.sub(r"\{default:(\w+)\}", lambda m: repr(fields[m.group(1)].default), doc)
     return obj

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from numbers import Integral, Real
 from time import perf_counter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gensim.models.callbacks import CallbackAny2Vec
@@ -31,6 +31,7 @@ from sklearn.utils._param_validation import Interval
 from ._base import _PooledEmbeddingVectorizer
 from ._corpus import MAX_SENTENCE_LENGTH, unencodable_token_error, utf8_encodable
 from ._io import physical_memory
+from ._params import Parameters
 from .vectors import WordVectors
 from .vectors._random import stable_hash
 
@@ -344,7 +345,27 @@ def train(model, corpus: dict, *, name: str, verbose: int, min_count: int) -> No
         model.callbacks = ()
 
 
-class _GensimWordVectorizer(_PooledEmbeddingVectorizer):
+class GensimTrainingParams(Parameters):
+    """The training parameters of gensim's models that Word2Vec, FastText and Doc2Vec share.
+
+    Each is gensim's own argument of the same name, with gensim's default; their
+    bounds are :data:`GENSIM_CONSTRAINTS`.
+    """
+
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 5
+    max_vocab_size: int | None = None
+    sample: float = 1e-3
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    hs: int = 0
+    negative: int = 5
+    ns_exponent: float = 0.75
+    epochs: int = 5
+
+
+class _GensimWordVectorizer(GensimTrainingParams, _PooledEmbeddingVectorizer):
     """A pooled vectorizer whose word vectors gensim trains on the documents.
 
     Subclasses implement ``_fit_store(corpus)`` with :meth:`_train` and
@@ -352,7 +373,12 @@ class _GensimWordVectorizer(_PooledEmbeddingVectorizer):
     which ``oov`` values their vectors support.
     """
 
-    _parameter_constraints: dict = {
+    max_final_vocab: int | None = None
+    sg: int = 0
+    cbow_mean: int = 1
+    shrink_windows: bool = True
+
+    _parameter_constraints: ClassVar[dict] = {
         **_PooledEmbeddingVectorizer._parameter_constraints,
         **WORD2VEC_CONSTRAINTS,
         "n_jobs": GENSIM_CONSTRAINTS["n_jobs"],

@@ -487,6 +487,12 @@ def _is_leaf(value: Any) -> bool:
 
 def _children(obj: Any) -> Iterable[Any]:
     """What :func:`check_mapped` looks into: containers, dataclasses, fitted state."""
+    if hasattr(obj, "get_params") and hasattr(obj, "__dict__") and not isinstance(obj, type):
+        get_names = getattr(type(obj), "_get_param_names", None)
+        params = set(get_names()) if get_names is not None else set(obj.get_params(deep=False))
+        # the fitted state (public attributes that are not parameters); an estimator's
+        # parameters are dataclass fields too (skembed._params), so this test comes first
+        return [v for k, v in vars(obj).items() if k not in params and not k.startswith("_")]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         # e.g. a SubwordTable or WordVectors: their fields hold the arrays
         return [getattr(obj, f.name) for f in dataclasses.fields(obj)]
@@ -495,11 +501,6 @@ def _children(obj: Any) -> Iterable[Any]:
         first = next(values, None)
         # a vocabulary or a list of words holds no array: stop at its first value
         return () if _is_leaf(first) else (first, *values)
-    if hasattr(obj, "get_params") and hasattr(obj, "__dict__") and not isinstance(obj, type):
-        get_names = getattr(type(obj), "_get_param_names", None)
-        params = set(get_names()) if get_names is not None else set(obj.get_params(deep=False))
-        # the fitted state (public attributes that are not parameters)
-        return [v for k, v in vars(obj).items() if k not in params and not k.startswith("_")]
     return ()
 
 

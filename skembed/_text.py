@@ -14,7 +14,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils._param_validation import StrOptions
 
 from ._cache import without_caches
+from ._params import Parameters
 
 #: The parameters shared with ``CountVectorizer``, with their defaults.
 TEXT_PARAMS: dict[str, Any] = {
@@ -43,6 +44,9 @@ TEXT_PARAMS: dict[str, Any] = {
 #: keeps them; on the already tokenized Kim (2014) files 93 % of the sentences split
 #: exactly as on whitespace.
 NETWORK_TOKEN_PATTERN = r"(?u)\w+(?:[-'.]\w+)*|'\w+|[^\w\s]+"
+
+#: The text parameters of :class:`TextInputMixin`: decoding and preprocessing.
+DECODING_PARAMS = ("encoding", "decode_error", "strip_accents", "lowercase", "preprocessor")
 
 #: ``_parameter_constraints`` entries for :data:`TEXT_PARAMS`.
 TEXT_PARAM_CONSTRAINTS: dict[str, list] = {
@@ -75,24 +79,40 @@ def build_analyzer(params: dict[str, Any]) -> Callable[[Any], list[str]]:
     return CountVectorizer(**kwargs).build_analyzer()
 
 
-class TextInputMixin:
+class TextInputMixin(Parameters):
     """Mixin for the estimators that take raw text: vectorizers and classifiers alike.
 
-    It holds what every such estimator declares once: the text parameters'
-    constraints (:data:`TEXT_PARAM_CONSTRAINTS`), the analyzer built from them,
-    the input tags (strings, not a 2-D array), the fitted check on the
-    attribute named by ``_fitted_attribute`` (set last in ``fit``), and a
-    ``__getstate__`` that drops every cache (:func:`skembed._cache.cached_on`).
-    Put it first among the bases, before scikit-learn's mixins.
+    It holds what every such estimator declares once: the parameters that
+    decode and preprocess a document (``encoding``, ``decode_error``,
+    ``strip_accents``, ``lowercase``, ``preprocessor``) with their constraints,
+    the analyzer built from the text parameters, the input tags (strings, not
+    a 2-D array), the fitted check on the attribute named by
+    ``_fitted_attribute`` (set last in ``fit``), and a ``__getstate__`` that
+    drops every cache (:func:`skembed._cache.cached_on`). Put it first among
+    the bases, before scikit-learn's mixins. :class:`TokenizedInputMixin`
+    adds the tokenizing parameters.
     """
 
-    _parameter_constraints: dict = dict(TEXT_PARAM_CONSTRAINTS)
+    encoding: str = "utf-8"
+    decode_error: str = "strict"
+    strip_accents: str | Callable[[str], str] | None = None
+    lowercase: bool = True
+    preprocessor: Callable[[str], str] | None = None
+
+    _parameter_constraints: ClassVar[dict] = {
+        name: TEXT_PARAM_CONSTRAINTS[name] for name in DECODING_PARAMS
+    }
 
     #: The fitted attribute whose presence means the estimator is fitted.
-    _fitted_attribute: str
+    _fitted_attribute: ClassVar[str]
 
     def _text_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in TEXT_PARAMS}
+        """The text parameters; those this estimator does not take keep their defaults."""
+        own = self.__dataclass_fields__
+        return {
+            name: getattr(self, name) if name in own else default
+            for name, default in TEXT_PARAMS.items()
+        }
 
     def build_analyzer(self) -> Callable[[Any], list[str]]:
         """Return the callable that turns one document into its list of tokens.
@@ -116,6 +136,22 @@ class TextInputMixin:
 
     def __getstate__(self):
         return without_caches(super().__getstate__())
+
+
+class TokenizedInputMixin(TextInputMixin):
+    """:class:`TextInputMixin` with the parameters that split a document into tokens.
+
+    ``tokenizer``, ``stop_words``, ``token_pattern`` and ``analyzer``, as in
+    :class:`~sklearn.feature_extraction.text.CountVectorizer`: every estimator
+    that reads words (all but the sentence encoder, which tokenizes for itself).
+    """
+
+    tokenizer: Callable[[str], list[str]] | None = None
+    stop_words: str | list[str] | None = None
+    token_pattern: str | None = TEXT_PARAMS["token_pattern"]
+    analyzer: str | Callable[[Any], list[str]] = "word"
+
+    _parameter_constraints: ClassVar[dict] = dict(TEXT_PARAM_CONSTRAINTS)
 
 
 def _is_nan(doc: Any) -> bool:

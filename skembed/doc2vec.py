@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from . import _gensim
-from ._base import WordVectorViews, _BaseEmbeddingVectorizer, seed_from_random_state
+from ._base import _BaseEmbeddingVectorizer, _WordEmbeddingVectorizer, seed_from_random_state
 from ._cache import cached_on
 from ._docstrings import fill_doc
+from ._gensim import GensimTrainingParams
 from .persistence import register
 from .persistence._checks import check_doc2vec
 from .vectors import WordVectors
@@ -92,7 +94,7 @@ def _reorder_vocabulary(model, words: list[str]) -> None:
 
 @register("skembed.doc2vec:Doc2VecVectorizer", check=check_doc2vec)
 @fill_doc
-class Doc2VecVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
+class Doc2VecVectorizer(GensimTrainingParams, _WordEmbeddingVectorizer):
     r"""Paragraph vectors (Le and Mikolov, 2014) as a scikit-learn transformer.
 
     ``fit`` trains gensim's :class:`~gensim.models.Doc2Vec` on the training
@@ -112,24 +114,7 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
         1 for PV-DM (distributed memory), 0 for PV-DBOW (distributed bag of words).
     vector_size : int, default=100
         Dimensionality of the document and word vectors.
-    window : int, default=5
-        Maximum distance between the current and the predicted word.
-    min_count : int, default=5
-        Ignore words with a total frequency lower than this.
-    max_vocab_size : int, default=None
-        Limit the RAM used while building the vocabulary.
-    sample : float, default=1e-3
-        Threshold for down-sampling frequent words.
-    alpha : float, default=0.025
-        Initial learning rate.
-    min_alpha : float, default=1e-4
-        The learning rate drops linearly to this value.
-    hs : {0, 1}, default=0
-        1 for hierarchical softmax.
-    negative : int, default=5
-        Number of noise words for negative sampling (0 disables it).
-    ns_exponent : float, default=0.75
-        Noise distribution exponent: ``count ** ns_exponent``.
+    {doc2vec_gensim_params}
     dm_mean : {0, 1} or None, default=None
         With PV-DM, 1 averages the context vectors, 0 (or None) sums them.
     dm_concat : {0, 1}, default=0
@@ -171,10 +156,17 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
     True
     """
 
+    dm: int = 1
+    dm_mean: int | None = None
+    dm_concat: int = 0
+    dbow_words: int = 0
+    epochs: int = 10
+    infer_epochs: int | None = None
+
     _fitted_state = (*_BaseEmbeddingVectorizer._fitted_state, "word_counts_", "syn1neg_", "syn1_")
 
-    _parameter_constraints: dict = {
-        **_BaseEmbeddingVectorizer._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **_WordEmbeddingVectorizer._parameter_constraints,
         **_gensim.GENSIM_CONSTRAINTS,  # bounded by gensim's C types
         "dm": [Interval(Integral, 0, 1, closed="both")],
         "dm_mean": [Interval(Integral, 0, 1, closed="both"), None],
@@ -182,71 +174,6 @@ class Doc2VecVectorizer(_BaseEmbeddingVectorizer, WordVectorViews):
         "dbow_words": [Interval(Integral, 0, 1, closed="both")],
         "infer_epochs": [Interval(Integral, 1, _gensim.C_INT_MAX, closed="both"), None],
     }
-
-    def __init__(
-        self,
-        *,
-        dm=1,
-        vector_size=100,
-        window=5,
-        min_count=5,
-        max_vocab_size=None,
-        sample=1e-3,
-        alpha=0.025,
-        min_alpha=0.0001,
-        hs=0,
-        negative=5,
-        ns_exponent=0.75,
-        dm_mean=None,
-        dm_concat=0,
-        dbow_words=0,
-        epochs=10,
-        infer_epochs=None,
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=True,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=None,
-        token_pattern=r"(?u)\b\w\w+\b",
-        analyzer="word",
-        norm=None,
-        dtype=np.float32,
-        random_state=None,
-        n_jobs=None,
-        verbose=0,
-    ):
-        self.dm = dm
-        self.vector_size = vector_size
-        self.window = window
-        self.min_count = min_count
-        self.max_vocab_size = max_vocab_size
-        self.sample = sample
-        self.alpha = alpha
-        self.min_alpha = min_alpha
-        self.hs = hs
-        self.negative = negative
-        self.ns_exponent = ns_exponent
-        self.dm_mean = dm_mean
-        self.dm_concat = dm_concat
-        self.dbow_words = dbow_words
-        self.epochs = epochs
-        self.infer_epochs = infer_epochs
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.norm = norm
-        self.dtype = dtype
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
 
     def _validate_extra_params(self) -> None:
         _gensim.check_objective(self)

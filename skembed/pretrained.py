@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any, ClassVar
+
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import _PooledEmbeddingVectorizer
 from ._docstrings import fill_doc
+from ._params import positional
 from .persistence import register
 from .persistence._checks import check_pooled
 from .vectors import VECTORS_FORMATS, as_word_vectors
@@ -44,9 +46,7 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
     vectors_format : str, default='auto'
         Format of a vectors file: 'word2vec_binary', 'word2vec_text', 'glove',
         'fasttext_bin', or 'auto' to detect it from the first bytes.
-    {pooling_params}
-    {text_params}
-    {common_params}
+    {pooled_params}
 
     Attributes
     ----------
@@ -54,8 +54,6 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
     subwords_ : SubwordTable or None
         The n-gram vectors of a fastText ``.bin`` model, else None.
     {fitted_pooling}
-    n_features_out_ : int
-        Number of output features.
 
     Examples
     --------
@@ -68,58 +66,14 @@ class MeanEmbeddingVectorizer(_PooledEmbeddingVectorizer):
            [0.        , 0.        ]], dtype=float32)
     """
 
-    _parameter_constraints: dict = {
+    vectors: Any = positional(None)
+    vectors_format: str = "auto"
+
+    _parameter_constraints: ClassVar[dict] = {
         **_PooledEmbeddingVectorizer._parameter_constraints,
         "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
     }
-
-    def __init__(
-        self,
-        vectors=None,
-        *,
-        vectors_format="auto",
-        pooling="mean",
-        weighting=None,
-        sif_alpha=1e-3,
-        sif_remove_pc=True,
-        oov="ignore",
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=True,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=None,
-        token_pattern=r"(?u)\b\w\w+\b",
-        analyzer="word",
-        norm=None,
-        dtype=np.float32,
-        random_state=None,
-        n_jobs=None,
-        verbose=0,
-    ):
-        self.vectors = vectors
-        self.vectors_format = vectors_format
-        self.pooling = pooling
-        self.weighting = weighting
-        self.sif_alpha = sif_alpha
-        self.sif_remove_pc = sif_remove_pc
-        self.oov = oov
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.norm = norm
-        self.dtype = dtype
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
 
     def __sklearn_clone__(self):
         """Clone the parameters, sharing ``vectors`` instead of deep-copying it.

@@ -28,7 +28,7 @@ one gensim builds (``tests/test_similarity.py`` checks it).
 from __future__ import annotations
 
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,13 +45,14 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import CHUNK_SIZE, check_float_dtype
 from ._cache import cached_on
-from ._docstrings import _DOCS, doc_filler
+from ._docstrings import _DOCS, doc_filler, fill_doc
 from ._io import check_mapped
+from ._params import positional
 from ._sparse import count_matrix, count_token_stream
 from ._text import (
     SENTINEL,
     TEXT_PARAMS,
-    TextInputMixin,
+    TokenizedInputMixin,
     batch_tokens,
     build_analyzer,
     check_document_collection,
@@ -380,13 +381,7 @@ def _csr(f: FittedState, attr: str, shape: tuple[int | None, int]) -> sp.csr_mat
 def _check_fitted(f: FittedState, est: Any) -> None:
     """SoftCosineSimilarity: vocabulary, IDF, term matrix and training bags agree."""
     n_terms = f.vocabulary("vocabulary_")
-    idf = f.array("idf_", np.float64, (n_terms,), optional=True)
-    if (idf is None) != (est.weighting is None):
-        raise f.fail(
-            "idf_",
-            f"must be {'None' if est.weighting is None else 'an array'} with "
-            f"weighting={est.weighting!r}; got {describe(idf)}.",
-        )
+    idf = f.weights("idf_", np.float64, (n_terms,), est.weighting)
     if idf is not None and not (np.isfinite(idf).all() and (idf >= 1).all()):
         raise f.fail("idf_", "must hold finite values >= 1 (smoothed IDF).")
     S = _csr(f, "term_matrix_", (n_terms, n_terms))
@@ -413,9 +408,10 @@ def _check_fitted(f: FittedState, est: Any) -> None:
 
 # ---------------------------------------------------------------- the transformer
 @register("skembed.similarity:SoftCosineSimilarity", check=_check_fitted)
+@fill_doc
 @doc_filler(_DOC_SNIPPETS)
 class SoftCosineSimilarity(
-    TextInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    TokenizedInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     r"""Soft cosine similarity of documents to the training documents.
 
@@ -542,6 +538,17 @@ class SoftCosineSimilarity(
     """
 
     # raw_documents is the input, not metadata to route (as in scikit-learn's text.py)
+    vectors: Any = positional(None)
+    vectors_format: str = "auto"
+    weighting: str | None = "tfidf"
+    threshold: float = 0.0
+    exponent: float = 2.0
+    n_neighbors: int = 100
+    oov: str = "related"
+    stop_words: str | list[str] | None = DEFAULT_STOP_WORDS
+    block_size: int | None = None
+    dtype: Any = np.float64
+
     __metadata_request__fit = {"raw_documents": metadata_routing.UNUSED}
     __metadata_request__transform = {"raw_documents": metadata_routing.UNUSED}
 
@@ -558,8 +565,8 @@ class SoftCosineSimilarity(
         "n_features_out_",
     )
 
-    _parameter_constraints: dict = {
-        **TextInputMixin._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **TokenizedInputMixin._parameter_constraints,
         "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
         "weighting": [StrOptions({"tfidf"}), None],
@@ -570,47 +577,6 @@ class SoftCosineSimilarity(
         "block_size": [Interval(Integral, 1, None, closed="left"), None],
         "dtype": "no_validation",  # checked in _check_dtype: numpy dtype-likes
     }
-
-    def __init__(
-        self,
-        vectors=None,
-        *,
-        vectors_format="auto",
-        weighting="tfidf",
-        threshold=0.0,
-        exponent=2.0,
-        n_neighbors=100,
-        oov="related",
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=True,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=DEFAULT_STOP_WORDS,
-        token_pattern=r"(?u)\b\w\w+\b",
-        analyzer="word",
-        block_size=None,
-        dtype=np.float64,
-    ):
-        self.vectors = vectors
-        self.vectors_format = vectors_format
-        self.weighting = weighting
-        self.threshold = threshold
-        self.exponent = exponent
-        self.n_neighbors = n_neighbors
-        self.oov = oov
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.block_size = block_size
-        self.dtype = dtype
 
     # clone shares an in-memory ``vectors`` object (a KeyedVectors, a fitted vectorizer)
     # instead of copying it, exactly as the pooling vectorizer does
@@ -632,18 +598,7 @@ class SoftCosineSimilarity(
     def fit(self, raw_documents, y=None):
         """Learn the vocabulary and IDF, build the term-similarity matrix, keep the bags.
 
-        Parameters
-        ----------
-        raw_documents : iterable of str
-            The training documents: a list, tuple, 1-D array, pandas Series or
-            generator of strings (or of anything ``analyzer`` accepts).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        {fit_params}
         """
         self._fit(raw_documents)
         return self
@@ -652,15 +607,7 @@ class SoftCosineSimilarity(
     def fit_transform(self, raw_documents, y=None):
         """Fit, then return the soft cosine similarities of the training documents.
 
-        Equal to ``fit(raw_documents).transform(raw_documents)``, but tokenizes
-        the documents once.
-
-        Parameters
-        ----------
-        raw_documents : iterable of str
-            The training documents.
-        y : None
-            Ignored.
+        {fit_transform_params}
 
         Returns
         -------

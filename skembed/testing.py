@@ -14,8 +14,10 @@ text estimators can run it too::
 
 from __future__ import annotations
 
+import ast
 import inspect
 import pickle
+import re
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -77,6 +79,46 @@ def check_default_constructible(estimator, docs, y=None) -> None:
     assert params.keys() == defaults.keys()
     for name, default in defaults.items():
         assert params[name] is default or params[name] == default, name
+
+
+def _documented_defaults(doc: str) -> dict[str, str]:
+    """``{name: default text}`` of the numpydoc Parameters section of ``doc``."""
+    lines = inspect.cleandoc(doc).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Parameters"), None)
+    out: dict[str, str] = {}
+    if start is None:
+        return out
+    for line in lines[start + 2 :]:
+        if line and not line.startswith(" ") and " : " not in line:
+            break  # the next section's title
+        match = re.match(r"(\w+) : .*?default=(.+)$", line)
+        if match:
+            out[match.group(1)] = match.group(2).strip()
+        elif re.match(r"\w+ : ", line):
+            out[line.split(" : ")[0]] = ""
+    return out
+
+
+def check_parameters_documented(estimator, docs, y=None) -> None:
+    """Each parameter has a constraint and a Parameters entry that gives its real default."""
+    Estimator = type(estimator)
+    params = Estimator().get_params(deep=False)
+    constraints = getattr(Estimator, "_parameter_constraints", None)
+    if constraints is not None:
+        assert set(constraints) == set(params), set(constraints) ^ set(params)
+    documented = _documented_defaults(Estimator.__doc__ or "")
+    missing = set(params) - set(documented)
+    assert not missing, f"parameters without a Parameters entry: {sorted(missing)}"
+    for name, text in documented.items():
+        if name not in params or not text:
+            continue
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            continue  # an expression such as np.float32: not comparable as text
+        assert value == params[name], (
+            f"{name}: documented default={text}, declared {params[name]!r}"
+        )
 
 
 def check_no_work_in_init(estimator, docs, y=None) -> None:
@@ -238,6 +280,7 @@ def check_sklearn(estimator, docs, y=None, *, name: str) -> None:
 
 _CHECKS: tuple[Callable, ...] = (
     check_default_constructible,
+    check_parameters_documented,
     check_no_work_in_init,
     check_clone_and_params,
     check_fit_returns_self,

@@ -38,8 +38,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import seed_from_random_state
 from .._cache import cached_on
+from .._docstrings import fill_doc
 from .._io import check_mapped
-from .._text import TextInputMixin, tokenize
+from .._params import positional
+from .._text import NETWORK_TOKEN_PATTERN, TokenizedInputMixin, tokenize
 from ..vectors import VECTORS_FORMATS, as_word_vectors
 from ._device import TorchDevice, check_device
 from ._ids import N_SPECIAL, PAD, UNK
@@ -106,7 +108,8 @@ def encode_labels(classes: np.ndarray, labels: np.ndarray, name: str) -> np.ndar
     return pos
 
 
-class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
+@fill_doc
+class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
     """Base of the network classifiers: raw documents in, class labels out.
 
     ``fit`` reads as its stages: :meth:`_prepare_data` (documents, labels,
@@ -116,10 +119,34 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     :meth:`_store_fit` (the fitted state as numpy arrays). Not for direct use.
     """
 
+    # The defaults of the shape and training parameters are Kim's (2014) CNN's;
+    # a subclass declares its own where they differ.
+    vectors: Any = positional(None)
+    vectors_format: str = "auto"
+    mode: str = "rand"
+    embedding_dim: int = 300
+    dropout: float = 0.5
+    max_len: int | None = 100
+    min_count: int = 1
+    oov: str = "unknown"
+    optimizer: str = "adam"
+    lr: float | None = None
+    batch_size: int = 50
+    max_epochs: int = 25
+    validation_fraction: float | None = 0.1
+    patience: int = 5
+    class_weight: str | dict | None = None
+    device: str | Any = "auto"
+    warm_start: bool = False
+    lowercase: bool = False
+    token_pattern: str | None = NETWORK_TOKEN_PATTERN
+    random_state: Any = None
+    verbose: int = 0
+
     _fitted_attribute = "module_state_"
 
     #: The attributes ``fit`` sets: what ``skembed.save`` writes and ``skembed.load`` sets.
-    _fitted_state: tuple[str, ...] = (
+    _fitted_state: ClassVar[tuple[str, ...]] = (
         "classes_",
         "vocabulary_",
         "pretrained_coverage_",
@@ -138,8 +165,8 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     #: The parameters that fix the shapes of the network, for the warm-start error.
     _architecture: ClassVar[str] = "mode, embedding_dim, optimizer"
 
-    _parameter_constraints: dict = {
-        **TextInputMixin._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **TokenizedInputMixin._parameter_constraints,
         "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -568,10 +595,7 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Iterable[Any]) -> np.ndarray:
         """The network's scores (logits) for each class.
 
-        Parameters
-        ----------
-        X : iterable of str
-            Documents.
+        {predict_params}
 
         Returns
         -------
@@ -587,10 +611,7 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Class probabilities (the softmax of the logits).
 
-        Parameters
-        ----------
-        X : iterable of str
-            Documents.
+        {predict_params}
 
         Returns
         -------
@@ -602,10 +623,7 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X: Iterable[Any]) -> np.ndarray:
         """Logarithm of the class probabilities.
 
-        Parameters
-        ----------
-        X : iterable of str
-            Documents.
+        {predict_params}
 
         Returns
         -------
@@ -616,10 +634,7 @@ class NeuralTextClassifier(TextInputMixin, ClassifierMixin, BaseEstimator):
     def predict(self, X: Iterable[Any]) -> np.ndarray:
         """Predict the class of each document.
 
-        Parameters
-        ----------
-        X : iterable of str
-            Documents.
+        {predict_params}
 
         Returns
         -------

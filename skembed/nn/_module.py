@@ -269,7 +269,41 @@ class EmbeddingBag(nn.Module):
         return self.out(self.dropout(pooled))
 
 
-class LazyAdam(torch.optim.Optimizer):
+class _RowOptimizer(torch.optim.Optimizer):
+    """An optimizer that takes dense and sparse gradients, one parameter at a time.
+
+    :meth:`step` runs the closure, creates each parameter's state (a step count
+    and a zero tensor per name of ``_moments``) and calls :meth:`_update` with
+    the parameter's group; a subclass writes the update rule only.
+    """
+
+    #: The names of the running averages kept per parameter, each of its shape.
+    _moments: tuple[str, ...] = ()
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state["step"] = 0
+                    for name in self._moments:
+                        state[name] = torch.zeros_like(param)
+                state["step"] += 1
+                self._update(param, state, group)
+        return loss
+
+    def _update(self, param, state: dict, group: dict) -> None:
+        raise NotImplementedError
+
+
+class LazyAdam(_RowOptimizer):
     """Adam that also takes sparse gradients: Adam's lazy variant on the rows of a batch.
 
     A dense gradient gets ``torch.optim.Adam``'s update. A sparse one (an
@@ -281,6 +315,8 @@ class LazyAdam(torch.optim.Optimizer):
     from a batch; the lazy variant leaves them until they next appear.
     """
 
+    _moments = ("exp_avg", "exp_avg_sq")
+
     def __init__(
         self,
         params,
@@ -290,46 +326,30 @@ class LazyAdam(torch.optim.Optimizer):
     ):
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps})
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = torch.zeros_like(param)
-                    state["exp_avg_sq"] = torch.zeros_like(param)
-                state["step"] += 1
-                correction1 = 1 - beta1 ** state["step"]
-                correction2 = 1 - beta2 ** state["step"]
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                if param.grad.is_sparse:
-                    grad = param.grad.coalesce()
-                    rows, values = grad.indices()[0], grad.values()
-                    m = exp_avg.index_select(0, rows).mul_(beta1).add_(values, alpha=1 - beta1)
-                    v = exp_avg_sq.index_select(0, rows).mul_(beta2)
-                    v.addcmul_(values, values, value=1 - beta2)
-                    exp_avg.index_copy_(0, rows, m)
-                    exp_avg_sq.index_copy_(0, rows, v)
-                    step_size = lr * math.sqrt(correction2) / correction1
-                    param.index_add_(0, rows, m.div_(v.sqrt_().add_(eps)), alpha=-step_size)
-                    continue
-                grad = param.grad
-                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = (exp_avg_sq.sqrt() / math.sqrt(correction2)).add_(eps)
-                param.addcdiv_(exp_avg, denom, value=-lr / correction1)
-        return loss
+    def _update(self, param, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        correction1 = 1 - beta1 ** state["step"]
+        correction2 = 1 - beta2 ** state["step"]
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        if param.grad.is_sparse:
+            grad = param.grad.coalesce()
+            rows, values = grad.indices()[0], grad.values()
+            m = exp_avg.index_select(0, rows).mul_(beta1).add_(values, alpha=1 - beta1)
+            v = exp_avg_sq.index_select(0, rows).mul_(beta2)
+            v.addcmul_(values, values, value=1 - beta2)
+            exp_avg.index_copy_(0, rows, m)
+            exp_avg_sq.index_copy_(0, rows, v)
+            step_size = lr * math.sqrt(correction2) / correction1
+            param.index_add_(0, rows, m.div_(v.sqrt_().add_(eps)), alpha=-step_size)
+            return
+        grad = param.grad
+        exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = (exp_avg_sq.sqrt() / math.sqrt(correction2)).add_(eps)
+        param.addcdiv_(exp_avg, denom, value=-lr / correction1)
 
 
-class Adadelta(torch.optim.Optimizer):
+class Adadelta(_RowOptimizer):
     """``torch.optim.Adadelta`` that also takes sparse gradients, exactly.
 
     A row with no gradient at a step keeps its value while both running
@@ -341,36 +361,22 @@ class Adadelta(torch.optim.Optimizer):
     in PyTorch.
     """
 
+    _moments = ("square_avg", "acc_delta")
+
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6):
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps})
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = torch.zeros_like(param)
-                    state["acc_delta"] = torch.zeros_like(param)
-                state["step"] += 1
-                if param.grad.is_sparse:
-                    self._sparse_update(param, state, lr, rho, eps)
-                    continue
-                grad, square_avg, acc_delta = param.grad, state["square_avg"], state["acc_delta"]
-                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-                std = square_avg.add(eps).sqrt_()
-                delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
-                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-                param.add_(delta, alpha=-lr)
-        return loss
+    def _update(self, param, state: dict, group: dict) -> None:
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        if param.grad.is_sparse:
+            self._sparse_update(param, state, lr, rho, eps)
+            return
+        grad, square_avg, acc_delta = param.grad, state["square_avg"], state["acc_delta"]
+        square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        std = square_avg.add(eps).sqrt_()
+        delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+        acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        param.add_(delta, alpha=-lr)
 
     @staticmethod
     def _sparse_update(param, state, lr, rho, eps):

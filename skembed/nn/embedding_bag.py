@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from functools import partial
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docstrings import fill_doc
-from .._text import NETWORK_TOKEN_PATTERN
 from ..persistence import register
 from ..persistence._checks import check_embedding_bag
 from ._classifier import FitData, NeuralTextClassifier
@@ -139,53 +138,11 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         Higher rates overfit the n-gram rows within two or three epochs: on
         held-out parts of the MR, SST-2 and TREC training sets, 1e-3 with
         batches of 64 beat 2e-3, 3e-3 and 1e-2 (and 5e-4) by 0.5 to 2 points.
-    batch_size : int, default=64
-        Documents per training mini-batch.
-    max_epochs : int, default=30
-        Most passes over the training documents (per ``fit`` call).
-    validation_fraction : float or None, default=0.1
-        Share of the training documents held out, stratified by class when
-        every class has two documents or more, to stop early and to choose the
-        epoch whose weights are kept: the first one with the highest
-        validation accuracy. Ignored when ``fit`` receives ``X_val`` and
-        ``y_val``. None trains on every document for ``max_epochs`` epochs.
-    patience : int, default=3
-        Stop after this many epochs without a higher validation accuracy.
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes in the cross-entropy loss, as in
-        ``LogisticRegression``: ``{label: weight}`` (missing labels weigh 1),
-        'balanced' (``n_samples / (n_classes * np.bincount(y))``) or None.
-    device : str or torch.device, default='auto'
-        Torch device for training and prediction: 'cpu', 'cuda' (or
-        'cuda:<index>'), 'mps', another accelerator that torch reports
-        available, or a ``torch.device``; 'auto' is 'cuda' when a GPU is
-        available, else 'cpu'. It is checked when ``fit``, ``predict`` and the
-        other methods run, so a model fitted on a GPU and loaded on a machine
-        without one raises a ValueError that says to set ``device='cpu'``. The
-        fitted weights are stored on the CPU whatever the device.
-    warm_start : bool, default=False
-        When True and the estimator is fitted, ``fit`` continues training the
-        fitted network (same vocabulary and classes, optimizer state kept
-        within the process) for up to ``max_epochs`` more epochs.
-    {network_text_params}
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split, the order of the
-        mini-batches and dropout. With an int, fitting on the CPU gives the
-        same model, and the same predictions, in every run. The global torch
-        random state is left as it was.
-    verbose : int, default=0
-        If positive, print one line per epoch: epoch, training loss,
-        validation accuracy and loss, seconds.
+    {network_params}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    vocabulary_ : dict
-        A mapping of words to rows of ``vectors_``.
-    vectors_ : ndarray of shape (n_words, embedding_dim), dtype float32
-        The (fine-tuned) word embeddings of ``vocabulary_``, so the fitted
-        classifier can serve as ``vectors`` of another skembed estimator.
+    {network_fitted}
     module_state_ : dict of str to ndarray
         The network's weights (a torch ``state_dict`` as float32 numpy arrays
         on the CPU): ``embedding.weight`` (the padding row 0, the unknown-word
@@ -193,20 +150,6 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         ``ngram_embedding.weight`` (the padding row 0, then one row per
         bucket), with a hidden layer ``hidden.weight`` and ``hidden.bias``,
         and ``out.weight``, ``out.bias``.
-    pretrained_coverage_ : float or None
-        Share of the vocabulary that had a pretrained vector (None for 'rand').
-    pretrained_vocabulary_ : dict or None
-        The pretrained words outside ``vocabulary_``, mapped to rows of
-        ``pretrained_vectors_`` (None for 'rand' or ``oov='unknown'``).
-    pretrained_vectors_ : ndarray of shape (n_pretrained_words, embedding_dim) or None
-        Their vectors, used for words unseen in training.
-    history_ : list of dict
-        One entry per epoch trained: 'epoch', 'train_loss', 'valid_loss',
-        'valid_acc', 'dur' (seconds) and skorch's bookkeeping.
-    n_epochs_ : int
-        Epochs trained, all ``fit`` calls of a warm start together.
-    best_epoch_ : int
-        The epoch whose weights were kept.
 
     See Also
     --------
@@ -237,10 +180,21 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
     ['pos', 'neg']
     """
 
+    embedding_dim: int = 100
+    pooling: str = "mean"
+    hidden_size: int | None = None
+    dropout: float = 0.0
+    ngram_range: tuple[int, int] = (1, 1)
+    n_buckets: int = 1_000_000
+    max_len: int | None = None
+    batch_size: int = 64
+    max_epochs: int = 30
+    patience: int = 3
+
     _modes = _MODES
     _architecture = "mode, embedding_dim, ngram_range, n_buckets, hidden_size, optimizer"
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **NeuralTextClassifier._parameter_constraints,
         "mode": [StrOptions(set(_MODES))],
         "pooling": [StrOptions({"mean", "sum", "max"})],
@@ -248,75 +202,6 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         "ngram_range": [tuple],
         "n_buckets": [Interval(Integral, 1, None, closed="left")],
     }
-
-    def __init__(
-        self,
-        vectors=None,
-        *,
-        vectors_format="auto",
-        mode="rand",
-        embedding_dim=100,
-        pooling="mean",
-        hidden_size=None,
-        dropout=0.0,
-        ngram_range=(1, 1),
-        n_buckets=1_000_000,
-        max_len=None,
-        min_count=1,
-        oov="unknown",
-        optimizer="adam",
-        lr=None,
-        batch_size=64,
-        max_epochs=30,
-        validation_fraction=0.1,
-        patience=3,
-        class_weight=None,
-        device="auto",
-        warm_start=False,
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=False,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=None,
-        token_pattern=NETWORK_TOKEN_PATTERN,
-        analyzer="word",
-        random_state=None,
-        verbose=0,
-    ):
-        self.vectors = vectors
-        self.vectors_format = vectors_format
-        self.mode = mode
-        self.embedding_dim = embedding_dim
-        self.pooling = pooling
-        self.hidden_size = hidden_size
-        self.dropout = dropout
-        self.ngram_range = ngram_range
-        self.n_buckets = n_buckets
-        self.max_len = max_len
-        self.min_count = min_count
-        self.oov = oov
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.class_weight = class_weight
-        self.device = device
-        self.warm_start = warm_start
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.random_state = random_state
-        self.verbose = verbose
 
     # ------------------------------------------------------------ parameters
     def _max_n(self) -> int:
@@ -341,12 +226,7 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         super()._validate_extra_params()
 
     # ------------------------------------------------------------ the network
-    def _doc_ids(
-        self,
-        tokens: list[list[str]],
-        vocabulary: dict[str, int],
-        fallback: dict[str, int] | None = None,
-    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def _doc_ids(self, tokens, vocabulary, fallback=None) -> tuple[dict, np.ndarray]:
         """``{'words': ids}`` and, with n-grams, ``'ngrams'``: the module's arguments."""
         words, _, fallback_rows = token_ids(tokens, vocabulary, self.max_len, 1, fallback)
         ids = {"words": words}

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from functools import partial
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docstrings import fill_doc
-from .._text import NETWORK_TOKEN_PATTERN
 from ..persistence import register
 from ..persistence._checks import check_textcnn
 from ._classifier import FitData, NeuralTextClassifier
@@ -117,75 +116,18 @@ class TextCNNClassifier(NeuralTextClassifier):
         (``benchmarks/bench_textcnn.py``).
     lr : float or None, default=None
         Learning rate; None means 1e-3 for 'adam' and 1.0 for 'adadelta'.
-    batch_size : int, default=50
-        Documents per training mini-batch.
-    max_epochs : int, default=25
-        Most passes over the training documents (per ``fit`` call).
-    validation_fraction : float or None, default=0.1
-        Share of the training documents held out, stratified by class when
-        every class has two documents or more, to stop early and to choose the
-        epoch whose weights are kept: the first one with the highest
-        validation accuracy, Kim's criterion (the validation loss is a poor
-        guide here: it starts to rise, as the network grows confident, epochs
-        before the accuracy stops improving). Ignored when ``fit`` receives
-        ``X_val`` and ``y_val``. None trains on every document for
-        ``max_epochs`` epochs.
-    patience : int, default=5
-        Stop after this many epochs without a higher validation accuracy.
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes in the cross-entropy loss, as in
-        ``LogisticRegression``: ``{label: weight}`` (missing labels weigh 1),
-        'balanced' (``n_samples / (n_classes * np.bincount(y))``) or None.
-    device : str or torch.device, default='auto'
-        Torch device for training and prediction: 'cpu', 'cuda' (or
-        'cuda:<index>'), 'mps', another accelerator that torch reports
-        available, or a ``torch.device``; 'auto' is 'cuda' when a GPU is
-        available, else 'cpu'. It is checked when ``fit``, ``predict`` and the
-        other methods run, so a model fitted on a GPU and loaded on a machine
-        without one raises a ValueError that says to set ``device='cpu'``. The
-        fitted weights are stored on the CPU whatever the device.
-    warm_start : bool, default=False
-        When True and the estimator is fitted, ``fit`` continues training the
-        fitted network (same vocabulary and classes, optimizer state kept
-        within the process) for up to ``max_epochs`` more epochs.
-    {network_text_params}
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split, the order of the
-        mini-batches and dropout. With an int, fitting on the CPU gives the
-        same model, and the same predictions, in every run. The global torch
-        random state is left as it was.
-    verbose : int, default=0
-        If positive, print one line per epoch: epoch, training loss,
-        validation accuracy and loss, seconds.
+    {network_params}
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    vocabulary_ : dict
-        A mapping of words to rows of ``vectors_``.
-    vectors_ : ndarray of shape (n_words, embedding_dim), dtype float32
-        The (fine-tuned) word embeddings of ``vocabulary_``, so the fitted
-        classifier can serve as ``vectors`` of another skembed
-        estimator.
+    {network_fitted}
     module_state_ : dict of str to ndarray
-        The network's weights (a torch ``state_dict`` as float32 numpy arrays
-        on the CPU). The embedding matrix ``embedding.weight`` has the padding
-        row 0, the unknown-word row 1, then the rows of ``vocabulary_``.
-    pretrained_coverage_ : float or None
-        Share of the vocabulary that had a pretrained vector (None for 'rand').
-    pretrained_vocabulary_ : dict or None
-        The pretrained words outside ``vocabulary_``, mapped to rows of
-        ``pretrained_vectors_`` (None for 'rand' or ``oov='unknown'``).
-    pretrained_vectors_ : ndarray of shape (n_pretrained_words, embedding_dim) or None
-        Their vectors, used for words unseen in training.
-    history_ : list of dict
-        One entry per epoch trained: 'epoch', 'train_loss', 'valid_loss',
-        'valid_acc', 'dur' (seconds) and skorch's bookkeeping.
-    n_epochs_ : int
-        Epochs trained, all ``fit`` calls of a warm start together.
-    best_epoch_ : int
-        The epoch whose weights were kept.
+        The weights of the embedding, convolution and output layers, as a
+        torch ``state_dict`` of float32 numpy arrays on the CPU. The embedding
+        matrix ``embedding.weight`` (and, in mode 'multichannel',
+        ``static_embedding.weight``) has the padding row 0, the unknown-word
+        row 1, then the rows of ``vocabulary_``; ``convs.<i>.weight`` and
+        ``convs.<i>.bias`` are the filters of width ``filter_sizes[i]``.
 
     See Also
     --------
@@ -210,84 +152,21 @@ class TextCNNClassifier(NeuralTextClassifier):
     (2, 2)
     """
 
+    filter_sizes: tuple[int, ...] = (3, 4, 5)
+    n_filters: int = 100
+    max_norm: float | None = 3.0
+
     _modes = _MODES
     _default_lr = DEFAULT_LR
     _architecture = "mode, filter_sizes, n_filters, embedding_dim, optimizer"
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **NeuralTextClassifier._parameter_constraints,
         "mode": [StrOptions(set(_MODES))],
         "filter_sizes": [tuple, list],
         "n_filters": [Interval(Integral, 1, None, closed="left")],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
-
-    def __init__(
-        self,
-        vectors=None,
-        *,
-        vectors_format="auto",
-        mode="rand",
-        embedding_dim=300,
-        filter_sizes=(3, 4, 5),
-        n_filters=100,
-        dropout=0.5,
-        max_norm=3.0,
-        max_len=100,
-        min_count=1,
-        oov="unknown",
-        optimizer="adam",
-        lr=None,
-        batch_size=50,
-        max_epochs=25,
-        validation_fraction=0.1,
-        patience=5,
-        class_weight=None,
-        device="auto",
-        warm_start=False,
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=False,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=None,
-        token_pattern=NETWORK_TOKEN_PATTERN,
-        analyzer="word",
-        random_state=None,
-        verbose=0,
-    ):
-        self.vectors = vectors
-        self.vectors_format = vectors_format
-        self.mode = mode
-        self.embedding_dim = embedding_dim
-        self.filter_sizes = filter_sizes
-        self.n_filters = n_filters
-        self.dropout = dropout
-        self.max_norm = max_norm
-        self.max_len = max_len
-        self.min_count = min_count
-        self.oov = oov
-        self.optimizer = optimizer
-        self.lr = lr
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.class_weight = class_weight
-        self.device = device
-        self.warm_start = warm_start
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.random_state = random_state
-        self.verbose = verbose
 
     # ------------------------------------------------------------ parameters
     def _filter_sizes(self) -> tuple[int, ...]:
@@ -306,12 +185,7 @@ class TextCNNClassifier(NeuralTextClassifier):
         super()._validate_extra_params()
 
     # ------------------------------------------------------------ the network
-    def _doc_ids(
-        self,
-        tokens: list[list[str]],
-        vocabulary: dict[str, int],
-        fallback: dict[str, int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _doc_ids(self, tokens, vocabulary, fallback=None) -> tuple[np.ndarray, np.ndarray]:
         """The padded id matrix (at least as wide as the widest filter)."""
         ids, _, fallback_rows = token_ids(
             tokens, vocabulary, self.max_len, max(self._filter_sizes()), fallback=fallback

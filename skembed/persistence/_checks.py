@@ -150,6 +150,19 @@ class FittedState:
         if not is_int(value) or value != expected:
             raise self.fail(attr, f"must be {expected} ({why}); got {describe(value)}.")
 
+    def weights(
+        self, attr: str, dtype: Any, shape: tuple, weighting: str | None
+    ) -> np.ndarray | None:
+        """Word weights: an array (:meth:`array`) when ``weighting`` is set, else None."""
+        value = self.array(attr, dtype, shape, optional=True)
+        if (value is None) != (weighting is None):
+            raise self.fail(
+                attr,
+                f"must be {'None' if weighting is None else 'an array'} "
+                f"with weighting={weighting!r}; got {describe(value)}.",
+            )
+        return value
+
     def real(
         self, attr: str, lo: float | None = None, hi: float | None = None, *, optional: bool = False
     ) -> float | None:
@@ -373,13 +386,7 @@ def check_pooled(f: FittedState, est: Any) -> None:
         raise f.fail(
             "word_vectors_", "has no subwords, but oov='subword' needs character n-gram vectors."
         )
-    weights = f.array("weights_", np.float32, (n,), optional=True)
-    if (weights is None) != (est.weighting is None):
-        raise f.fail(
-            "weights_",
-            f"must be {'None' if est.weighting is None else 'an array'} "
-            f"with weighting={est.weighting!r}; got {describe(weights)}.",
-        )
+    weights = f.weights("weights_", np.float32, (n,), est.weighting)
     oov_weight = f.real("oov_weight_", optional=weights is None)
     if (oov_weight is None) != (weights is None):
         raise f.fail("oov_weight_", "must be None exactly when weights_ is None.")
@@ -410,7 +417,7 @@ def check_doc2vec(f: FittedState, est: Any) -> None:
             )
 
 
-def _textcnn_weights(f: FittedState) -> dict[str, np.ndarray]:
+def _network_weights(f: FittedState) -> dict[str, np.ndarray]:
     state = f.get("module_state_")
     if not isinstance(state, dict) or not all(
         type(k) is str and isinstance(v, np.ndarray) and v.dtype == np.float32
@@ -421,9 +428,9 @@ def _textcnn_weights(f: FittedState) -> dict[str, np.ndarray]:
 
 
 def _textcnn_shapes(
-    f: FittedState, state: dict, n_words: int, n_special: int, n_classes: int
+    f: FittedState, est: Any, state: dict, n_words: int, n_special: int, n_classes: int
 ) -> dict[str, tuple[int, ...]]:
-    """The shape of every weight of the network, from the embedding and the convolutions."""
+    """The shape of every weight of a TextCNN, from the embedding and the convolutions."""
 
     def weight(name: str, ndim: int) -> np.ndarray:
         value = state.get(name)
@@ -459,10 +466,38 @@ def _textcnn_shapes(
     return expected
 
 
-def check_textcnn(f: FittedState, est: Any, *, n_special: int) -> None:
-    """TextCNN: vocabulary, classes and weights that fit together (rows looked up by id).
+def _bag_shapes(
+    f: FittedState, est: Any, state: dict, n_words: int, n_special: int, n_classes: int
+) -> dict[str, tuple[int, ...]]:
+    """The shape of every weight of an EmbeddingBag: the n-gram table has the rows that
+    ``n_buckets`` hashes into, the hidden layer the width of ``hidden_size``."""
+    embedding = state.get("embedding.weight")
+    if embedding is None or embedding.ndim != 2 or 0 in embedding.shape:
+        raise f.fail(
+            "module_state_",
+            f"must hold 'embedding.weight', a non-empty 2-D array; got {describe(embedding)}.",
+        )
+    dim = width = embedding.shape[1]
+    expected = {"embedding.weight": (n_words + n_special, dim)}
+    if est.ngram_range[1] > 1:
+        expected["ngram_embedding.weight"] = (est.n_buckets + 1, dim)
+    if est.hidden_size is not None:
+        width = est.hidden_size
+        expected["hidden.weight"] = (width, dim)
+        expected["hidden.bias"] = (width,)
+    expected["out.weight"] = (n_classes, width)
+    expected["out.bias"] = (n_classes,)
+    return expected
 
-    ``n_special`` is the number of rows before the vocabulary's (padding, unknown word).
+
+def check_network(f: FittedState, est: Any, *, n_special: int, shapes, settings: str = "") -> None:
+    """A network classifier: vocabulary, classes and weights that fit together.
+
+    ``shapes(f, est, state, n_words, n_special, n_classes)`` gives the shape of
+    every weight the network must hold (rows are looked up by id, so a wrong
+    shape would index out of bounds); ``n_special`` is the number of rows
+    before the vocabulary's (padding, unknown word); ``settings`` names the
+    parameters the set of weights depends on, for the error message.
     """
     n = f.vocabulary("vocabulary_")
     classes = f.get("classes_")
@@ -470,11 +505,12 @@ def check_textcnn(f: FittedState, est: Any, *, n_special: int) -> None:
         raise f.fail(
             "classes_", f"must be a 1-D array of at least 2 classes; got {describe(classes)}."
         )
-    state = _textcnn_weights(f)
-    expected = _textcnn_shapes(f, state, n, n_special, len(classes))
+    state = _network_weights(f)
+    expected = shapes(f, est, state, n, n_special, len(classes))
     if set(state) != set(expected):
         raise f.fail(
-            "module_state_", f"must hold the weights {sorted(expected)}; it holds {sorted(state)}."
+            "module_state_",
+            f"must hold the weights {sorted(expected)}{settings}; it holds {sorted(state)}.",
         )
     for name, shape in expected.items():
         if state[name].shape != shape:
@@ -495,56 +531,12 @@ def check_textcnn(f: FittedState, est: Any, *, n_special: int) -> None:
     f.integer("best_epoch_", 0, len(history))
 
 
-def check_embedding_bag(f: FittedState, est: Any, *, n_special: int) -> None:
-    """EmbeddingBag: vocabulary, classes, word and n-gram tables and layers that fit together.
+def check_textcnn(f: FittedState, est: Any, *, n_special: int) -> None:
+    """TextCNN: vocabulary, classes and weights that fit together (:func:`check_network`)."""
+    check_network(f, est, n_special=n_special, shapes=_textcnn_shapes)
 
-    The n-gram table must have the rows that ``n_buckets`` hashes into, and the
-    hidden layer the width of ``hidden_size``: both are looked up by id.
-    ``n_special`` is the number of rows before the vocabulary's (padding, unknown word).
-    """
-    n = f.vocabulary("vocabulary_")
-    classes = f.get("classes_")
-    if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
-        raise f.fail(
-            "classes_", f"must be a 1-D array of at least 2 classes; got {describe(classes)}."
-        )
-    state = _textcnn_weights(f)
-    embedding = state.get("embedding.weight")
-    if embedding is None or embedding.ndim != 2 or 0 in embedding.shape:
-        raise f.fail(
-            "module_state_",
-            f"must hold 'embedding.weight', a non-empty 2-D array; got {describe(embedding)}.",
-        )
-    dim, width = embedding.shape[1], embedding.shape[1]
-    expected = {"embedding.weight": (n + n_special, dim)}
-    if est.ngram_range[1] > 1:
-        expected["ngram_embedding.weight"] = (est.n_buckets + 1, dim)
-    if est.hidden_size is not None:
-        width = est.hidden_size
-        expected["hidden.weight"] = (width, dim)
-        expected["hidden.bias"] = (width,)
-    expected["out.weight"] = (len(classes), width)
-    expected["out.bias"] = (len(classes),)
-    if set(state) != set(expected):
-        raise f.fail(
-            "module_state_",
-            f"must hold the weights {sorted(expected)} (ngram_range={est.ngram_range!r}, "
-            f"hidden_size={est.hidden_size!r}); it holds {sorted(state)}.",
-        )
-    for name, shape in expected.items():
-        if state[name].shape != shape:
-            raise f.fail(
-                "module_state_", f"{name!r} must have shape {shape}; got {state[name].shape}."
-            )
-    m = f.vocabulary("pretrained_vocabulary_", optional=True)
-    if m is None:
-        if f.get("pretrained_vectors_") is not None:
-            raise f.fail("pretrained_vectors_", "must be None when pretrained_vocabulary_ is.")
-    else:
-        f.array("pretrained_vectors_", np.float32, (m, dim))
-    f.real("pretrained_coverage_", 0.0, 1.0, optional=True)
-    history = f.get("history_")
-    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
-        raise f.fail("history_", f"must be a list of dicts; got {describe(history)}.")
-    f.equal("n_epochs_", len(history), "one per row of history_")
-    f.integer("best_epoch_", 0, len(history))
+
+def check_embedding_bag(f: FittedState, est: Any, *, n_special: int) -> None:
+    """EmbeddingBag: vocabulary, classes, word and n-gram tables and layers that fit together."""
+    settings = f" (ngram_range={est.ngram_range!r}, hidden_size={est.hidden_size!r})"
+    check_network(f, est, n_special=n_special, shapes=_bag_shapes, settings=settings)

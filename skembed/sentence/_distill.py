@@ -38,7 +38,6 @@ __all__ = [
     "distill_word_vectors",
     "encode_each",
     "fit_pca",
-    "load_model",
     "no_tqdm_monitor",
     "project",
     "shared_model",
@@ -186,18 +185,6 @@ def shared_model(
     return loaded
 
 
-def load_model(
-    model: str | os.PathLike | ModelIdentity,
-    device: str = "auto",
-    *,
-    verify: bool = True,
-    verbose: int = 0,
-    owner: str = "distill_word_vectors",
-):
-    """The ``SentenceTransformer`` of ``model`` (see :func:`shared_model`)."""
-    return shared_model(model, device, verify=verify, verbose=verbose, owner=owner).model
-
-
 @contextmanager
 def no_tqdm_monitor() -> Iterator[None]:
     """Let no tqdm bar start tqdm's monitor thread (not even a disabled bar does).
@@ -332,7 +319,7 @@ def distill_word_vectors(
             f"or at most {len(words)}."
         )
     if isinstance(model, (str, os.PathLike, ModelIdentity)):
-        model = load_model(model, device, verbose=verbose)
+        model = shared_model(model, device, verbose=verbose).model
     elif isinstance(model, LoadedModel):
         model = model.model
     order = sorted(range(len(words)), key=lambda i: (len(words[i]), words[i]))

@@ -8,7 +8,7 @@ import threading
 import warnings
 from collections import Counter
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import CHUNK_SIZE, _PooledEmbeddingVectorizer
 from .._cache import cached_on
 from .._docstrings import _DOCS, doc_filler, fill_doc
+from .._params import positional
 from .._pooling import RowSource
 from .._text import build_analyzer, iter_document_chunks
 from ..persistence import register
@@ -186,8 +187,6 @@ class DistilledVectorizer(_PooledEmbeddingVectorizer):
     pca_components_ : ndarray of shape (pca, model_dim), dtype float32, or None
         The principal axes the vectors are projected on.
     {fitted_pooling}
-    n_features_out_ : int
-        Number of output features.
 
     See Also
     --------
@@ -203,6 +202,14 @@ class DistilledVectorizer(_PooledEmbeddingVectorizer):
     (2, 2)
     """
 
+    model: str | os.PathLike = positional("all-MiniLM-L6-v2")
+    min_count: int = 1
+    pca: int | None = None
+    batch_size: int = 256
+    device: str | Any = "auto"
+    oov: str = "encode"
+    oov_fallback: str = "ignore"
+
     _fitted_state = (
         *_PooledEmbeddingVectorizer._fitted_state,
         "model_identity_",
@@ -210,7 +217,7 @@ class DistilledVectorizer(_PooledEmbeddingVectorizer):
         "pca_components_",
     )
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **_PooledEmbeddingVectorizer._parameter_constraints,
         "model": [str, os.PathLike],
         "min_count": [Interval(Integral, 1, None, closed="left")],
@@ -220,61 +227,6 @@ class DistilledVectorizer(_PooledEmbeddingVectorizer):
         "oov": [StrOptions({"encode", "ignore", "zero", "random"})],
         "oov_fallback": [StrOptions({"ignore", "zero", "random"})],
     }
-
-    def __init__(
-        self,
-        model="all-MiniLM-L6-v2",
-        *,
-        min_count=1,
-        pca=None,
-        batch_size=256,
-        device="auto",
-        pooling="mean",
-        weighting=None,
-        sif_alpha=1e-3,
-        sif_remove_pc=True,
-        oov="encode",
-        oov_fallback="ignore",
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=True,
-        preprocessor=None,
-        tokenizer=None,
-        stop_words=None,
-        token_pattern=r"(?u)\b\w\w+\b",
-        analyzer="word",
-        norm=None,
-        dtype=np.float32,
-        random_state=None,
-        n_jobs=None,
-        verbose=0,
-    ):
-        self.model = model
-        self.min_count = min_count
-        self.pca = pca
-        self.batch_size = batch_size
-        self.device = device
-        self.pooling = pooling
-        self.weighting = weighting
-        self.sif_alpha = sif_alpha
-        self.sif_remove_pc = sif_remove_pc
-        self.oov = oov
-        self.oov_fallback = oov_fallback
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.tokenizer = tokenizer
-        self.stop_words = stop_words
-        self.token_pattern = token_pattern
-        self.analyzer = analyzer
-        self.norm = norm
-        self.dtype = dtype
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
 
     # ------------------------------------------------------------ fit
     def _validate_extra_params(self) -> None:

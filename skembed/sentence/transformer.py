@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -15,8 +15,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import _BaseEmbeddingVectorizer
 from .._cache import cached_on
+from .._docstrings import fill_doc
 from .._io import StoreError, check_relative
-from .._text import TEXT_PARAM_CONSTRAINTS, TEXT_PARAMS, iter_documents
+from .._params import positional
+from .._text import iter_documents
 from ..persistence import register
 from ..persistence._checks import FittedState, describe
 from ..vectors._check import MAX_DIM
@@ -30,12 +32,6 @@ from ._model import (
 )
 
 __all__ = ["SentenceTransformerVectorizer", "check_sentence_transformer"]
-
-#: The text parameters that apply to a model reading whole sentences.
-_TEXT_PARAMS = ("encoding", "decode_error", "strip_accents", "lowercase", "preprocessor")
-
-#: The others take their CountVectorizer defaults: the model has its own tokenizer.
-_FIXED_TEXT_PARAMS = {name: TEXT_PARAMS[name] for name in TEXT_PARAMS if name not in _TEXT_PARAMS}
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -89,6 +85,7 @@ def check_sentence_transformer(f: FittedState, est: Any) -> None:
 @register(
     "skembed.sentence.transformer:SentenceTransformerVectorizer", check=check_sentence_transformer
 )
+@fill_doc
 class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
     """Document vectors from a sentence-transformers model.
 
@@ -139,11 +136,7 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
         A damaged file raises an error that names it (delete it to start anew).
         Without a cache, repeated documents within a batch of 4,096 are encoded
         once.
-    encoding : str, default='utf-8'
-        Encoding used to decode ``bytes`` documents.
-    decode_error : {'strict', 'ignore', 'replace'}, default='strict'
-        What to do when a ``bytes`` document has characters outside ``encoding``.
-        With 'strict' a ``ValueError`` names the document.
+    {decode_params}
     strip_accents : {'ascii', 'unicode'} or callable, default=None
         Remove accents before encoding, as in
         :class:`~sklearn.feature_extraction.text.CountVectorizer`.
@@ -197,51 +190,25 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
     >>> clf = make_pipeline(vec, LogisticRegression())
     """
 
+    model: str | os.PathLike = positional("all-MiniLM-L6-v2")
+    batch_size: int = 32
+    device: str | Any = "auto"
+    normalize: bool = False
+    cache: str | os.PathLike | None = None
+    lowercase: bool = False
+
     _fitted_state = ("model_identity_", "n_features_out_")
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
+        **_BaseEmbeddingVectorizer._parameter_constraints,
         "model": [str, os.PathLike],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "normalize": ["boolean"],
         "cache": [str, os.PathLike, None],
-        **{name: TEXT_PARAM_CONSTRAINTS[name] for name in _TEXT_PARAMS},
-        "dtype": "no_validation",  # checked in _check_dtype: numpy dtype-likes
-        "verbose": ["verbose"],
     }
 
-    def __init__(
-        self,
-        model="all-MiniLM-L6-v2",
-        *,
-        batch_size=32,
-        device="auto",
-        normalize=False,
-        cache=None,
-        encoding="utf-8",
-        decode_error="strict",
-        strip_accents=None,
-        lowercase=False,
-        preprocessor=None,
-        dtype=np.float32,
-        verbose=0,
-    ):
-        self.model = model
-        self.batch_size = batch_size
-        self.device = device
-        self.normalize = normalize
-        self.cache = cache
-        self.encoding = encoding
-        self.decode_error = decode_error
-        self.strip_accents = strip_accents
-        self.lowercase = lowercase
-        self.preprocessor = preprocessor
-        self.dtype = dtype
-        self.verbose = verbose
-
     # ------------------------------------------------------------ text
-    def _text_params(self) -> dict[str, Any]:
-        return {**_FIXED_TEXT_PARAMS, **{name: getattr(self, name) for name in _TEXT_PARAMS}}
 
     def build_preprocessor(self):
         """Return the callable that turns one decoded document into the text encoded.
@@ -285,7 +252,7 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
         Returns
         -------
         self : object
-            The fitted estimator.
+            The estimator, its model found, checked and loaded.
         """
         self._check_dtype()
         for _ in iter_documents(
@@ -381,9 +348,6 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
         base = _BaseEmbeddingVectorizer.transform
         return getattr(base, "__wrapped__", base)(self, raw_documents)
 
-    def _n_workers(self) -> int:
-        return 1  # torch uses its threads; no worker processes
-
     def _transform_documents(self, docs: list) -> np.ndarray:
         preprocess = self.build_preprocessor()
         texts = [preprocess(doc) for doc in docs]
@@ -409,9 +373,6 @@ class SentenceTransformerVectorizer(_BaseEmbeddingVectorizer):
             show_progress_bar=bool(self.verbose),
             convert_to_numpy=True,
         )
-
-    def _finish(self, out: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        return out.astype(dtype, copy=False)  # no norm: normalize is the model's own
 
 
 def _dimension(model: Any) -> int:

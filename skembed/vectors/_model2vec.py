@@ -53,11 +53,12 @@ def is_model2vec_folder(path: str | os.PathLike) -> bool:
     Parameters
     ----------
     path : str or path-like
-        Any path.
+        Any path; a file or a missing path is not a model2vec folder.
 
     Returns
     -------
     bool
+        Whether ``path`` is a directory with model2vec's files or config.
     """
     root = Path(path)
     if not root.is_dir():

@@ -76,11 +76,12 @@ def is_native_store(path: str | os.PathLike) -> bool:
     Parameters
     ----------
     path : str or path-like
-        Any path.
+        Any path: a file, or one that does not exist, is not a store.
 
     Returns
     -------
     bool
+        Whether ``path`` holds a manifest that names skembed's vectors format.
     """
     manifest = Path(path) / MANIFEST
     try:

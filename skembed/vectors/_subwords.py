@@ -4,19 +4,19 @@
 - :class:`TokenizerSubwords`: the token vectors of a model2vec model with its
   own tokenizer (WordPiece, BPE or Unigram), which splits a word into tokens.
 
-Both are plain data with one duck interface, ``word_vectors(words) ->
-(vectors, found)``, and a 2-D ``vectors`` array of the word vectors' dimension.
+Both are plain data with one interface, :class:`Subwords` (``word_vectors(words)
+-> (vectors, found)``), and a 2-D ``vectors`` array of the word vectors' dimension.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["SUBWORD_TYPES", "TOKENIZERS_HINT", "SubwordTable", "TokenizerSubwords"]
+__all__ = ["SUBWORD_TYPES", "TOKENIZERS_HINT", "SubwordTable", "Subwords", "TokenizerSubwords"]
 
 #: What to install for :class:`TokenizerSubwords` (the ``tokenizers`` package).
 TOKENIZERS_HINT = 'pip install "skembed[model2vec]"'
@@ -29,6 +29,31 @@ def _utf8(word: str) -> str:
     except UnicodeEncodeError:
         word = word.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     return word
+
+
+class Subwords(Protocol):
+    """What a subword source offers: vectors for words a word table lacks.
+
+    :class:`SubwordTable` and :class:`TokenizerSubwords` implement it; both
+    also hold ``vectors``, a float32 matrix of the word vectors' dimension.
+    """
+
+    def word_vectors(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of ``words``, built from their parts.
+
+        Parameters
+        ----------
+        words : list of str
+            Any words (typically ones the word table lacks).
+
+        Returns
+        -------
+        vectors : ndarray of shape (len(words), dim), dtype float32
+            A zero row for a word that is not found.
+        found : ndarray of bool, shape (len(words),)
+            Whether the word had parts with vectors.
+        """
+        ...
 
 
 @dataclass
@@ -99,18 +124,9 @@ class SubwordTable:
             )
 
     def word_vectors(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Vectors of ``words`` as the mean of their known n-gram vectors.
+        """:meth:`Subwords.word_vectors`: the mean of each word's trained n-gram vectors.
 
-        Parameters
-        ----------
-        words : list of str
-            Any words (typically ones the word table lacks).
-
-        Returns
-        -------
-        vectors : ndarray of shape (len(words), dim)
-        found : ndarray of bool, shape (len(words),)
-            False where no n-gram of the word has a trained vector; its row is zero.
+        A word none of whose n-grams has a trained vector is not found.
         """
         dim = self.vectors.shape[1]
         out = np.zeros((len(words), dim), dtype=np.float32)
@@ -334,18 +350,9 @@ class TokenizerSubwords:
         return vector.astype(np.float32, copy=False)
 
     def word_vectors(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Vectors of ``words``, each composed from the vectors of its tokens.
+        """:meth:`Subwords.word_vectors`: each word composed from the vectors of its tokens.
 
-        Parameters
-        ----------
-        words : list of str
-            Any words (typically ones the word table lacks).
-
-        Returns
-        -------
-        vectors : ndarray of shape (len(words), dim)
-        found : ndarray of bool, shape (len(words),)
-            False where the tokenizer finds no known token in the word; its row is zero.
+        A word in which the tokenizer finds no known token is not found.
         """
         out = np.zeros((len(words), self.vectors.shape[1]), dtype=np.float32)
         found = np.zeros(len(words), dtype=bool)
