@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "skembed"
 
 #: Layers, lowest first: a module's layer is that of the longest prefix naming it.
 LAYERS: list[tuple[str, ...]] = [
-    ("skembed._version", "skembed._io"),
+    ("skembed._version", "skembed._io", "skembed._params"),
     ("skembed.vectors",),
     (
         "skembed._text",
