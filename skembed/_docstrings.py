@@ -11,6 +11,8 @@ import inspect
 import re
 import textwrap
 
+from ._params import order_parameters
+
 _DOCS = {
     "decode_params": """\
 encoding : str, default='utf-8'
@@ -361,4 +363,21 @@ def fill_doc(obj):
                 method.__doc__ = _substitute(method.__doc__, _DOCS)
     doc = _substitute(obj.__doc__, _DOCS)
     obj.__doc__ = re.sub(r"\{default:(\w+)\}", lambda m: repr(fields[m.group(1)].default), doc)
+    if fields:
+        order_parameters(obj, documented_parameters(obj.__doc__))
     return obj
+
+
+def documented_parameters(doc: str) -> list[str]:
+    """The names of the numpydoc Parameters section of ``doc``, in their order."""
+    lines = inspect.cleandoc(doc).splitlines()
+    if "Parameters" not in lines:
+        return []
+    names = []
+    for line in lines[lines.index("Parameters") + 2 :]:
+        if line and not line.startswith(" ") and " : " not in line:
+            break  # the next section's title
+        match = re.match(r"(\w+) : ", line)
+        if match:
+            names.append(match.group(1))
+    return names

@@ -23,7 +23,9 @@ not at all). A subclass that writes its own ``__init__`` keeps it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -48,3 +50,25 @@ class Parameters:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(cls, kw_only=True, repr=False, eq=False, match_args=False)
+
+
+def order_parameters(cls: type, names: Sequence[str]) -> None:
+    """List the keyword-only parameters of ``cls`` in the order ``names`` (its docstring's).
+
+    dataclasses lists a base's fields before its subclass's; a keyword-only
+    argument has no order a call can see, so this changes what readers see
+    only (``inspect.signature``, ``help``, Sphinx, notebooks): the order of the
+    Parameters section, the class's own parameters first. Parameters missing
+    from ``names`` follow, in their own order.
+    """
+    init = cls.__dict__.get("__init__")
+    if init is None:
+        return
+    sig = inspect.signature(init)
+    rank = {name: i for i, name in enumerate(names)}
+    params = list(sig.parameters.values())
+    head = [p for p in params if p.kind is not p.KEYWORD_ONLY]
+    tail = sorted(
+        (p for p in params if p.kind is p.KEYWORD_ONLY), key=lambda p: rank.get(p.name, len(rank))
+    )
+    init.__signature__ = sig.replace(parameters=head + tail)

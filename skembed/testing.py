@@ -109,6 +109,9 @@ def check_parameters_documented(estimator, docs, y=None) -> None:
     documented = _documented_defaults(Estimator.__doc__ or "")
     missing = set(params) - set(documented)
     assert not missing, f"parameters without a Parameters entry: {sorted(missing)}"
+    signature = [name for name in inspect.signature(Estimator).parameters if name in documented]
+    in_doc = [name for name in documented if name in params]
+    assert signature == in_doc, "the signature and the Parameters section list them in other orders"
     for name, text in documented.items():
         if name not in params or not text:
             continue

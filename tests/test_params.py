@@ -70,16 +70,18 @@ def test_the_documented_defaults_check_catches_a_wrong_default():
             f"{e}\n    Text.\n" for e in entries
         )
 
-    others = [f"{name} : object" for name in Drifted().get_params() if name != "vector_size"]
+    def entries(vector_size: str) -> list[str]:  # in the signature's order
+        names = inspect.signature(Drifted).parameters
+        return [vector_size if name == "vector_size" else f"{name} : object" for name in names]
+
     Drifted.__doc__ = doc(["vector_size : int, default=8"])
     with pytest.raises(AssertionError, match="parameters without a Parameters entry"):
         check_parameters_documented(Drifted(), DOCS)
-    Drifted.__doc__ = doc(
-        ["vector_size : int, default=8"] + [f"{name} : object" for name in others]
-    )
+    Drifted.__doc__ = doc(entries("vector_size : int, default=8"))
     check_parameters_documented(Drifted(), DOCS)
-    Drifted.__doc__ = doc(
-        ["vector_size : int, default=100"] + [f"{name} : object" for name in others]
-    )
+    Drifted.__doc__ = doc(entries("vector_size : int, default=8")[::-1])
+    with pytest.raises(AssertionError, match="in other orders"):
+        check_parameters_documented(Drifted(), DOCS)
+    Drifted.__doc__ = doc(entries("vector_size : int, default=100"))
     with pytest.raises(AssertionError, match="vector_size: documented default=100, declared 8"):
         check_parameters_documented(Drifted(), DOCS)
