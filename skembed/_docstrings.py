@@ -254,6 +254,21 @@ _DOCS["network_text_params"] = (
 assert _DOCS["network_text_params"].count("default=False") == 1
 assert "[^\\w\\s]+" in _DOCS["network_text_params"]
 
+_DOCS["scale_vectors"] = """\
+scale_vectors : bool, default=True
+    Multiply the pretrained vectors by one factor, so that their coordinates
+    have the standard deviation of the random rows, U[-0.25, 0.25]: the scale
+    of the word2vec vectors Kim (2014) matched his random rows to. The factor
+    is a property of ``vectors`` (the standard deviation of their
+    coordinates, over at most 100,000 evenly spaced rows), not of the
+    training documents. The random rows of words without a vector and the
+    optimizer's steps then weigh the same for vectors of any scale (GloVe's
+    coordinates are about 4 times larger, the unit-norm word vectors of a
+    sentence transformer 3 times smaller). Cosines and neighbours are
+    unchanged. With the word vectors of all-MiniLM-L6-v2, 'non-static' gained
+    about a point on MR (see ``docs/textcnn_benchmark.md``). False uses the
+    vectors as given."""
+
 # The rest of the classifiers' parameters and fitted attributes, the same in both.
 _DOCS["network_params"] = (
     """\

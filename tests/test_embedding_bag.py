@@ -414,6 +414,7 @@ def test_one_bucket_is_one_row_for_every_ngram(data):
 def test_pretrained_rows_copied_frozen_in_static_tuned_otherwise(data, vectors):
     docs, y = data
     params = {**FAST, "max_epochs": 3, "vectors": vectors, "ngram_range": (1, 2), "n_buckets": 64}
+    params["scale_vectors"] = False  # the rows as given
     static = EmbeddingBagClassifier(**params, mode="static").fit(docs, y)
     tuned = EmbeddingBagClassifier(**params, mode="non-static").fit(docs, y)
     known = [w for w in static.vocabulary_ if w in vectors]
@@ -441,7 +442,8 @@ def test_distilled_vectors(data, minilm_folder):
     docs, y = data
     words = sorted(CountVectorizer().fit(docs).vocabulary_)
     distilled = distill_word_vectors(minilm_folder, words, device="cpu")
-    clf = EmbeddingBagClassifier(**FAST, vectors=distilled, mode="static").fit(docs, y)
+    clf = EmbeddingBagClassifier(**FAST, vectors=distilled, mode="static", scale_vectors=False)
+    clf.fit(docs, y)
     assert clf.pretrained_coverage_ == 1.0 and clf.vectors_.shape == (len(words), 384)
     rows = [list(distilled.words).index(w) for w in words]
     np.testing.assert_array_equal(_rows(clf, words), distilled.matrix[rows])
@@ -450,7 +452,13 @@ def test_distilled_vectors(data, minilm_folder):
 def test_oov_pretrained_gives_unseen_words_their_vectors(data, vectors):
     docs, y = data
     docs = [d.replace("brilliant", "good") for d in docs]  # "brilliant" is never seen
-    params = {**FAST, "vectors": vectors, "mode": "non-static", "pooling": "sum"}
+    params = {
+        **FAST,
+        "vectors": vectors,
+        "mode": "non-static",
+        "pooling": "sum",
+        "scale_vectors": False,
+    }
     kept = EmbeddingBagClassifier(**params, oov="pretrained").fit(docs, y)
     dropped = EmbeddingBagClassifier(**params).fit(docs, y)
     assert set(kept.pretrained_vocabulary_) == set(vectors) - set(kept.vocabulary_)

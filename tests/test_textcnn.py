@@ -597,7 +597,8 @@ def test_clone_and_grid_search(data, glove):
 # --------------------------------------------------------------------------- embeddings
 def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
     docs, y = data
-    clf = TextCNNClassifier(**FAST, vectors=glove, mode="static").fit(docs, y)
+    clf = TextCNNClassifier(**FAST, vectors=glove, mode="static", scale_vectors=False)
+    clf.fit(docs, y)
     known = [w for w in clf.vocabulary_ if w in glove]
     assert len(known) == len(clf.vocabulary_) - 1
     np.testing.assert_array_equal(_rows(clf, known), np.stack([glove[w] for w in known]))
@@ -608,6 +609,29 @@ def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
     assert clf.vectors_.shape == (len(clf.vocabulary_), 50)
 
 
+def test_scale_vectors_multiplies_the_pretrained_rows_by_one_factor(data, glove):
+    """Default: the pretrained rows times one factor, which gives the source's coordinates
+    the std of U[-0.25, 0.25]; the random rows of words without a vector are unchanged."""
+    docs, y = data
+    clf = TextCNNClassifier(**FAST, vectors=glove, mode="static").fit(docs, y)
+    raw = TextCNNClassifier(**FAST, vectors=glove, mode="static", scale_vectors=False)
+    raw.fit(docs, y)
+    known = [w for w in clf.vocabulary_ if w in glove]
+    scaled, given = _rows(clf, known), np.stack([glove[w] for w in known])
+    factor = scaled[given != 0] / given[given != 0]
+    np.testing.assert_allclose(factor, factor[0], rtol=1e-5)
+    # the factor is the source's: its coordinates get the std of U[-0.25, 0.25]
+    source_std = np.stack(list(glove.values())).astype(np.float64).std()
+    assert factor[0] == pytest.approx(0.25 / np.sqrt(3) / source_std, rel=1e-5)
+    assert 0.1 < factor[0] < 0.5  # GloVe 50-d coordinates are larger than Kim's
+    np.testing.assert_array_equal(_rows(clf, [NOT_IN_GLOVE]), _rows(raw, [NOT_IN_GLOVE]))
+    # the pretrained vectors kept for unseen words are scaled by the same factor
+    kept = TextCNNClassifier(**FAST, vectors=glove, mode="static", oov="pretrained").fit(docs, y)
+    word, row = next(iter(kept.pretrained_vocabulary_.items()))
+    expected = glove[word] * factor[0]
+    np.testing.assert_allclose(kept.pretrained_vectors_[row], expected, rtol=1e-5)
+
+
 def test_cased_words_fall_back_to_the_vector_of_their_lowercase_form(data, glove):
     """With lowercase=False, "Good" missing from uncased vectors starts from "good"'s vector;
     a cased word the vectors have keeps its own."""
@@ -616,7 +640,9 @@ def test_cased_words_fall_back_to_the_vector_of_their_lowercase_form(data, glove
     vectors = {**glove, "Fun": own}
     extra = ["Good", "good", "Fun"]
     cased = [f"{d} {extra[i % 3]}" for i, d in enumerate(docs)]
-    clf = TextCNNClassifier(**FAST, vectors=vectors, mode="static", lowercase=False)
+    clf = TextCNNClassifier(
+        **FAST, vectors=vectors, mode="static", lowercase=False, scale_vectors=False
+    )
     clf.fit(cased, y)
     assert {"Good", "good", "Fun"} <= set(clf.vocabulary_)
     np.testing.assert_array_equal(_rows(clf, ["Good", "good"]), np.stack([glove["good"]] * 2))
@@ -628,7 +654,7 @@ def test_cased_words_fall_back_to_the_vector_of_their_lowercase_form(data, glove
 
 def test_static_keeps_embeddings_frozen(data, glove):
     docs, y = data
-    params = {**FAST, "max_epochs": 4, "vectors": glove}
+    params = {**FAST, "max_epochs": 4, "vectors": glove, "scale_vectors": False}
     static = TextCNNClassifier(**params, mode="static").fit(docs, y)
     tuned = TextCNNClassifier(**params, mode="non-static").fit(docs, y)
     # same seed: the same initial matrix, OOV rows included
@@ -660,7 +686,7 @@ def test_multichannel_has_a_frozen_and_a_tuned_copy(data, glove):
 def test_oov_pretrained_gives_unseen_words_their_pretrained_vectors(data, glove):
     docs, y = data
     docs = [d.replace("brilliant", "good") for d in docs]  # "brilliant" is never seen
-    params = {**FAST, "vectors": glove}
+    params = {**FAST, "vectors": glove, "scale_vectors": False}
     for mode in ("static", "non-static", "multichannel"):
         kept = TextCNNClassifier(**params, mode=mode, oov="pretrained").fit(docs, y)
         dropped = TextCNNClassifier(**params, mode=mode).fit(docs, y)  # oov="unknown"

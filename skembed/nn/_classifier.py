@@ -49,6 +49,22 @@ from ._ids import N_SPECIAL, PAD, UNK
 #: Documents per forward pass in predict.
 PREDICT_BATCH_SIZE = 512
 
+#: The standard deviation of U[-0.25, 0.25], the random rows of the embeddings: Kim's
+#: (2014) initialisation of words without a vector, matched to his word2vec vectors.
+RANDOM_STD = 0.25 / np.sqrt(3.0)
+
+
+def scale_factor(matrix: np.ndarray, max_rows: int = 100_000) -> np.float32:
+    """The factor that gives the coordinates of ``matrix`` the standard deviation RANDOM_STD.
+
+    A property of the source of vectors, not of the training documents: the
+    standard deviation of its coordinates, over at most ``max_rows`` evenly
+    spaced rows (a million-word store is not read whole).
+    """
+    sample = np.asarray(matrix[:: max(1, len(matrix) // max_rows)], dtype=np.float64)
+    std = float(sample.std()) if sample.size else 0.0
+    return np.float32(RANDOM_STD / std) if std > 0 else np.float32(1.0)
+
 
 def install_hint(owner: str) -> str:
     """The message of the ImportError raised when the torch extra is missing."""
@@ -123,6 +139,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
     # a subclass declares its own where they differ.
     vectors: Any = positional(None)
     vectors_format: str = "auto"
+    scale_vectors: bool = True
     mode: str = "rand"
     embedding_dim: int = 300
     dropout: float = 0.5
@@ -169,6 +186,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         **TokenizedInputMixin._parameter_constraints,
         "vectors": "no_validation",  # checked in fit, by as_word_vectors
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
+        "scale_vectors": ["boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "max_len": [Interval(Integral, 1, None, closed="left"), None],
@@ -409,13 +427,15 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
             found = rows >= 0
             init = rng.uniform(-0.25, 0.25, (n_rows, matrix.shape[1])).astype(np.float32)
             init[N_SPECIAL:][found] = matrix[rows[found]]
+            factor = scale_factor(matrix) if self.scale_vectors else np.float32(1.0)
+            init[N_SPECIAL:][found] *= factor
             coverage = float(found.mean()) if len(found) else 0.0
             if self.oov == "pretrained":
                 # the other pretrained words, for documents to predict
                 for word in vocabulary:
                     index.pop(word, None)
                 rows = np.fromiter(index.values(), dtype=np.int64, count=len(index))
-                unseen = (dict(zip(index, range(len(index)), strict=True)), matrix[rows])
+                unseen = (dict(zip(index, range(len(index)), strict=True)), matrix[rows] * factor)
         init[PAD] = 0.0
         init[UNK] = 0.0
         return init, coverage, unseen

@@ -77,6 +77,7 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
     vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
             default='auto'
         Format of a ``vectors`` file; 'auto' detects it.
+    {scale_vectors}
     mode : {'rand', 'static', 'non-static'}, default='rand'
         The word embeddings, in the names of :class:`~skembed.TextCNNClassifier`
         (Kim's): 'rand', random embeddings of width ``embedding_dim``, trained

@@ -78,6 +78,7 @@ class TextCNNClassifier(NeuralTextClassifier):
     vectors_format : {'auto', 'word2vec_binary', 'word2vec_text', 'glove', 'fasttext_bin'}, \
             default='auto'
         Format of a ``vectors`` file; 'auto' detects it.
+    {scale_vectors}
     mode : {'rand', 'static', 'non-static', 'multichannel'}, default='rand'
         Kim's variants. 'rand': random embeddings of width ``embedding_dim``,
         trained (``vectors`` is ignored, with a warning). 'static':
