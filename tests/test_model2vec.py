@@ -271,6 +271,7 @@ def test_textcnn_classifier_on_a_model2vec_folder(model2vec_folder, wv):
         max_epochs=2,
         batch_size=4,
         random_state=0,
+        scale_vectors=False,  # the model's vectors as they are
     ).fit(DOCS, y)
     assert clf.vectors_.shape[1] == 64
     np.testing.assert_allclose(clf.vectors_[clf.vocabulary_["film"]], wv.get_vector("film"))

@@ -47,8 +47,9 @@ class TextCNNClassifier(NeuralTextClassifier):
     of 50 under a max-norm constraint on the output weights, with early
     stopping on a held-out stratified split that restores the best epoch.
     The hyper-parameters are Kim's but for the optimizer (Adam rather than
-    his Adadelta: as accurate or better, in fewer epochs) and the tokens
-    (case and punctuation kept; see ``docs/textcnn_benchmark.md``).
+    his Adadelta: as accurate or better, in fewer epochs), the tokens (case
+    and punctuation kept) and the scale of pretrained vectors (``scale_vectors``;
+    see ``docs/textcnn_benchmark.md``).
     Needs the optional ``torch`` extra (``pip install "skembed[torch]"``);
     without it, ``fit`` raises an ``ImportError`` that says so.
 
