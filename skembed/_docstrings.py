@@ -379,20 +379,24 @@ def fill_doc(obj):
     doc = _substitute(obj.__doc__, _DOCS)
     obj.__doc__ = re.sub(r"\{default:(\w+)\}", lambda m: repr(fields[m.group(1)].default), doc)
     if fields:
-        order_parameters(obj, documented_parameters(obj.__doc__))
+        order_parameters(obj, list(documented_parameters(obj.__doc__)))
     return obj
 
 
-def documented_parameters(doc: str) -> list[str]:
-    """The names of the numpydoc Parameters section of ``doc``, in their order."""
+def documented_parameters(doc: str) -> dict[str, str]:
+    """``{name: default text}`` of the numpydoc Parameters section of ``doc``, in its order.
+
+    The text is what follows ``default=`` on the entry's first line ("" without one).
+    """
     lines = inspect.cleandoc(doc).splitlines()
-    if "Parameters" not in lines:
-        return []
-    names = []
-    for line in lines[lines.index("Parameters") + 2 :]:
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Parameters"), None)
+    out: dict[str, str] = {}
+    if start is None:
+        return out
+    for line in lines[start + 2 :]:
         if line and not line.startswith(" ") and " : " not in line:
             break  # the next section's title
-        match = re.match(r"(\w+) : ", line)
+        match = re.match(r"(\w+) : (?:.*?default=(.+)$)?", line)
         if match:
-            names.append(match.group(1))
-    return names
+            out[match.group(1)] = (match.group(2) or "").strip()
+    return out

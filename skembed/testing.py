@@ -17,12 +17,13 @@ from __future__ import annotations
 import ast
 import inspect
 import pickle
-import re
 from collections.abc import Callable, Iterator
 from functools import partial
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+
+from ._docstrings import documented_parameters
 
 #: scikit-learn checks that make sense for an estimator whose input is text.
 SKLEARN_CHECKS = (
@@ -81,24 +82,6 @@ def check_default_constructible(estimator, docs, y=None) -> None:
         assert params[name] is default or params[name] == default, name
 
 
-def _documented_defaults(doc: str) -> dict[str, str]:
-    """``{name: default text}`` of the numpydoc Parameters section of ``doc``."""
-    lines = inspect.cleandoc(doc).splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == "Parameters"), None)
-    out: dict[str, str] = {}
-    if start is None:
-        return out
-    for line in lines[start + 2 :]:
-        if line and not line.startswith(" ") and " : " not in line:
-            break  # the next section's title
-        match = re.match(r"(\w+) : .*?default=(.+)$", line)
-        if match:
-            out[match.group(1)] = match.group(2).strip()
-        elif re.match(r"\w+ : ", line):
-            out[line.split(" : ")[0]] = ""
-    return out
-
-
 def check_parameters_documented(estimator, docs, y=None) -> None:
     """Each parameter has a constraint and a Parameters entry that gives its real default."""
     Estimator = type(estimator)
@@ -106,7 +89,7 @@ def check_parameters_documented(estimator, docs, y=None) -> None:
     constraints = getattr(Estimator, "_parameter_constraints", None)
     if constraints is not None:
         assert set(constraints) == set(params), set(constraints) ^ set(params)
-    documented = _documented_defaults(Estimator.__doc__ or "")
+    documented = documented_parameters(Estimator.__doc__ or "")
     missing = set(params) - set(documented)
     assert not missing, f"parameters without a Parameters entry: {sorted(missing)}"
     signature = [name for name in inspect.signature(Estimator).parameters if name in documented]
