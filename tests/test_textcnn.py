@@ -799,3 +799,14 @@ def test_network_output_does_not_depend_on_the_batch(padding):
         wider = torch.cat([X, torch.zeros(4, 6, dtype=torch.long)], dim=1)
         torch.testing.assert_close(net(wider), batch)
         torch.testing.assert_close(net(X[[3, 1]]), batch[[3, 1]])
+
+
+def test_scale_factor_reads_evenly_spaced_rows_of_a_large_matrix():
+    from skembed.nn._classifier import RANDOM_STD, scale_factor
+
+    rng = np.random.default_rng(0)
+    matrix = np.concatenate([rng.normal(0, 1, (50, 4)), rng.normal(0, 3, (50, 4))]).astype("f4")
+    assert scale_factor(matrix) == pytest.approx(RANDOM_STD / matrix.astype("f8").std(), rel=1e-6)
+    sampled = matrix[::10].astype("f8")  # 100 rows, at most 10: every 10th
+    assert scale_factor(matrix, max_rows=10) == pytest.approx(RANDOM_STD / sampled.std(), rel=1e-6)
+    assert scale_factor(np.zeros((3, 4), "f4")) == 1.0  # nothing to scale by
