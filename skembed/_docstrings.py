@@ -257,17 +257,26 @@ assert "[^\\w\\s]+" in _DOCS["network_text_params"]
 _DOCS["scale_vectors"] = """\
 scale_vectors : bool, default=True
     Multiply the pretrained vectors by one factor, so that their coordinates
-    have the standard deviation of the random rows, U[-0.25, 0.25]: the scale
-    of the word2vec vectors Kim (2014) matched his random rows to. The factor
-    is a property of ``vectors`` (the standard deviation of their
-    coordinates, over at most 100,000 evenly spaced rows), not of the
-    training documents. The random rows of words without a vector and the
-    optimizer's steps then weigh the same for vectors of any scale (GloVe's
-    coordinates are about 4 times larger, the unit-norm word vectors of a
-    sentence transformer 3 times smaller). Cosines and neighbours are
-    unchanged. With the word vectors of all-MiniLM-L6-v2, TextCNN's
-    'non-static' gained 0.8 to 1.2 points on MR, SST-2 and TREC (mean of 3
-    seeds; ``docs/textcnn_benchmark.md``). False uses the vectors as given."""
+    have the standard deviation of U[-0.25, 0.25] (0.144): the scale of the
+    word2vec vectors Kim (2014) matched his random rows to. The factor is a
+    property of ``vectors`` (the standard deviation of their coordinates,
+    over at most 100,000 evenly spaced rows), not of the training documents.
+    The optimizer's steps then weigh the same for vectors of any scale
+    (GloVe's coordinates are about 4 times larger, the unit-norm word
+    vectors of a sentence transformer 3 times smaller). Cosines and
+    neighbours are unchanged. With the word vectors of all-MiniLM-L6-v2,
+    TextCNN's 'non-static' gained 0.8 to 1.2 points on MR, SST-2 and TREC
+    (mean of 3 seeds; ``docs/textcnn_benchmark.md``). False uses the vectors
+    as given."""
+
+_DOCS["init_scale"] = """\
+init_scale : float, default={default:init_scale}
+    The random rows of the embeddings (every row in mode 'rand'; the words
+    without a pretrained vector in the other modes) are drawn from
+    U[-init_scale, init_scale]. With Adam a step moves each coordinate by
+    about the learning rate whatever its scale, so smaller random rows give
+    way sooner to what the training documents say. Pretrained rows are
+    scaled by ``scale_vectors`` instead."""
 
 # The rest of the classifiers' parameters and fitted attributes, the same in both.
 _DOCS["network_params"] = (

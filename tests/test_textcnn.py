@@ -602,11 +602,34 @@ def test_pretrained_rows_copied_oov_uniform_padding_zero(data, glove):
     known = [w for w in clf.vocabulary_ if w in glove]
     assert len(known) == len(clf.vocabulary_) - 1
     np.testing.assert_array_equal(_rows(clf, known), np.stack([glove[w] for w in known]))
-    oov = _rows(clf, [NOT_IN_GLOVE])[0]
-    assert oov.shape == (50,) and np.all(np.abs(oov) <= 0.25) and np.abs(oov).max() > 0.05
+    oov = _rows(clf, [NOT_IN_GLOVE])[0]  # U[-init_scale, init_scale], frozen
+    scale = clf.init_scale
+    assert oov.shape == (50,) and np.abs(oov).max() <= scale and np.abs(oov).max() > scale / 2
     assert not _embedding(clf)[PAD].any() and not _embedding(clf)[UNK].any()
     assert clf.pretrained_coverage_ == pytest.approx(len(known) / len(clf.vocabulary_))
     assert clf.vectors_.shape == (len(clf.vocabulary_), 50)
+
+
+@pytest.mark.parametrize("mode", ["rand", "static"])
+def test_init_scale_bounds_the_random_rows(data, glove, mode):
+    """The random rows are drawn from U[-init_scale, init_scale]: every row in 'rand', the
+    words without a vector in 'static' (frozen, so as drawn); padding and unknown stay zero."""
+    docs, y = data
+    params = {**FAST, "max_epochs": 1, "vectors": glove if mode == "static" else None}
+    small = TextCNNClassifier(**params, mode=mode, init_scale=0.01).fit(docs, y)
+    large = TextCNNClassifier(**params, mode=mode, init_scale=1.0).fit(docs, y)
+    if mode == "static":
+        rows = [_rows(clf, [NOT_IN_GLOVE])[0] for clf in (small, large)]
+        assert np.abs(rows[0]).max() <= 0.01 < np.abs(rows[1]).max() <= 1.0
+        np.testing.assert_allclose(rows[1], rows[0] * 100, rtol=1e-5)  # same seed, same draw
+        assert np.abs(rows[1]).max() > 0.5
+    else:  # one epoch of training moves the rows by about lr per step, not by 1
+        spread = [_embedding(clf)[2:].std() for clf in (small, large)]
+        assert spread[1] > 10 * spread[0]
+    for clf in (small, large):
+        assert not _embedding(clf)[PAD].any()
+    with pytest.raises(ValueError, match="init_scale"):
+        TextCNNClassifier(init_scale=0).fit(docs, y)
 
 
 def test_scale_vectors_multiplies_the_pretrained_rows_by_one_factor(data, glove):
@@ -648,7 +671,7 @@ def test_cased_words_fall_back_to_the_vector_of_their_lowercase_form(data, glove
     np.testing.assert_array_equal(_rows(clf, ["Good", "good"]), np.stack([glove["good"]] * 2))
     np.testing.assert_array_equal(_rows(clf, ["Fun"])[0], own)
     unknown = _rows(clf, [NOT_IN_GLOVE])[0]  # in neither form: random
-    assert np.abs(unknown).max() <= 0.25 and not np.isin(unknown, glove["good"]).all()
+    assert np.abs(unknown).max() <= clf.init_scale and not np.isin(unknown, glove["good"]).all()
     assert clf.pretrained_coverage_ == pytest.approx(1 - 1 / len(clf.vocabulary_))
 
 
@@ -802,11 +825,15 @@ def test_network_output_does_not_depend_on_the_batch(padding):
 
 
 def test_scale_factor_reads_evenly_spaced_rows_of_a_large_matrix():
-    from skembed.nn._classifier import RANDOM_STD, scale_factor
+    from skembed.nn._classifier import PRETRAINED_STD, scale_factor
 
     rng = np.random.default_rng(0)
     matrix = np.concatenate([rng.normal(0, 1, (50, 4)), rng.normal(0, 3, (50, 4))]).astype("f4")
-    assert scale_factor(matrix) == pytest.approx(RANDOM_STD / matrix.astype("f8").std(), rel=1e-6)
+    assert scale_factor(matrix) == pytest.approx(
+        PRETRAINED_STD / matrix.astype("f8").std(), rel=1e-6
+    )
     sampled = matrix[::10].astype("f8")  # 100 rows, at most 10: every 10th
-    assert scale_factor(matrix, max_rows=10) == pytest.approx(RANDOM_STD / sampled.std(), rel=1e-6)
+    assert scale_factor(matrix, max_rows=10) == pytest.approx(
+        PRETRAINED_STD / sampled.std(), rel=1e-6
+    )
     assert scale_factor(np.zeros((3, 4), "f4")) == 1.0  # nothing to scale by

@@ -49,13 +49,13 @@ from ._ids import N_SPECIAL, PAD, UNK
 #: Documents per forward pass in predict.
 PREDICT_BATCH_SIZE = 512
 
-#: The standard deviation of U[-0.25, 0.25], the random rows of the embeddings: Kim's
-#: (2014) initialisation of words without a vector, matched to his word2vec vectors.
-RANDOM_STD = 0.25 / np.sqrt(3.0)
+#: The standard deviation ``scale_vectors`` gives the coordinates of pretrained vectors:
+#: that of U[-0.25, 0.25], the random rows Kim (2014) matched to his word2vec vectors.
+PRETRAINED_STD = 0.25 / np.sqrt(3.0)
 
 
 def scale_factor(matrix: np.ndarray, max_rows: int = 100_000) -> np.float32:
-    """The factor that gives the coordinates of ``matrix`` the standard deviation RANDOM_STD.
+    """The factor that gives the coordinates of ``matrix`` the standard deviation PRETRAINED_STD.
 
     A property of the source of vectors, not of the training documents: the
     standard deviation of its coordinates, over at most ``max_rows`` evenly
@@ -63,7 +63,7 @@ def scale_factor(matrix: np.ndarray, max_rows: int = 100_000) -> np.float32:
     """
     sample = np.asarray(matrix[:: max(1, len(matrix) // max_rows)], dtype=np.float64)
     std = float(sample.std()) if sample.size else 0.0
-    return np.float32(RANDOM_STD / std) if std > 0 else np.float32(1.0)
+    return np.float32(PRETRAINED_STD / std) if std > 0 else np.float32(1.0)
 
 
 def install_hint(owner: str) -> str:
@@ -142,6 +142,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
     scale_vectors: bool = True
     mode: str = "rand"
     embedding_dim: int = 300
+    init_scale: float = 0.25
     dropout: float = 0.5
     max_len: int | None = 100
     min_count: int = 1
@@ -188,6 +189,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         "vectors_format": [StrOptions(set(VECTORS_FORMATS))],
         "scale_vectors": ["boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "init_scale": [Interval(Real, 0, None, closed="neither")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "max_len": [Interval(Integral, 1, None, closed="left"), None],
         "min_count": [Interval(Integral, 1, None, closed="left")],
@@ -398,14 +400,14 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         self, vocabulary: dict[str, int], seed: int
     ) -> tuple[np.ndarray, float | None, tuple[dict[str, int] | None, np.ndarray | None]]:
         """The embedding matrix before training (pretrained rows where available,
-        U[-0.25, 0.25] elsewhere, zero padding and unknown rows), the share of
+        U[-init_scale, init_scale] elsewhere, zero padding and unknown rows), the share of
         the vocabulary with a pretrained vector, and the words and vectors of
         the pretrained words outside the vocabulary (when they are kept)."""
         rng = np.random.default_rng(seed)
         n_rows = len(vocabulary) + N_SPECIAL
         coverage, unseen = None, (None, None)
         if self.mode == "rand":
-            init = rng.uniform(-0.25, 0.25, (n_rows, self.embedding_dim)).astype(np.float32)
+            init = self._random_rows(rng, n_rows, self.embedding_dim)
         else:
             # checked like every source of vectors (check_word_vectors): distinct words
             # (a repeated one keeps its first row), finite float32 rows
@@ -425,7 +427,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
                     count=len(vocabulary),
                 )
             found = rows >= 0
-            init = rng.uniform(-0.25, 0.25, (n_rows, matrix.shape[1])).astype(np.float32)
+            init = self._random_rows(rng, n_rows, matrix.shape[1])
             init[N_SPECIAL:][found] = matrix[rows[found]]
             factor = scale_factor(matrix) if self.scale_vectors else np.float32(1.0)
             init[N_SPECIAL:][found] *= factor
@@ -439,6 +441,11 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         init[PAD] = 0.0
         init[UNK] = 0.0
         return init, coverage, unseen
+
+    def _random_rows(self, rng: np.random.Generator, n_rows: int, dim: int) -> np.ndarray:
+        """Rows drawn from U[-init_scale, init_scale], float32."""
+        scale = self.init_scale
+        return rng.uniform(-scale, scale, (n_rows, dim)).astype(np.float32)
 
     def _make_net(self, backend, torch, data: FitData, weight: np.ndarray, device):
         """The skorch net that trains the module (composition: it is not kept)."""
