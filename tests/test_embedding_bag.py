@@ -687,3 +687,21 @@ def test_network_output_does_not_depend_on_the_batch(pooling):
         # an empty document pools to zero: its logits are the layers' biases
         expected = net.out(torch.relu(net.hidden.bias))
         torch.testing.assert_close(batch[1], expected)
+
+
+def test_default_learning_rate_and_random_rows_differ_from_textcnn(data):
+    """lr=None trains with Adam at 3e-3 (TextCNN: 1e-3), and the random rows are drawn from
+    U[-0.05, 0.05] (TextCNN: Kim's 0.25): the optimizer and the initial rows say so."""
+    from skembed import TextCNNClassifier
+
+    docs, y = data
+    params = {**{k: v for k, v in FAST.items() if k != "lr"}, "max_epochs": 1}
+    bag = EmbeddingBagClassifier(**params).fit(docs, y)
+    cnn = TextCNNClassifier(embedding_dim=8, n_filters=2, filter_sizes=(2,), max_epochs=1)
+    cnn.fit(docs, y)
+    assert bag._optimizer_state["param_groups"][0]["lr"] == pytest.approx(3e-3)
+    assert cnn._optimizer_state["param_groups"][0]["lr"] == pytest.approx(1e-3)
+    assert bag.init_scale == 0.05 and cnn.init_scale == 0.25
+    # one epoch moves a row by at most a few steps of 3e-3: the rows stay near their draw
+    rows = bag.module_state_["embedding.weight"][N_SPECIAL:]
+    assert 0.04 < np.abs(rows).max() < 0.05 + 0.1
