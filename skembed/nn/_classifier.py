@@ -178,7 +178,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
 
     #: The modes a subclass offers (all but 'rand' need ``vectors``).
     _modes: ClassVar[tuple[str, ...]] = ("rand", "static", "non-static")
-    #: Default learning rate of each optimizer.
+    #: Default learning rate of each optimizer (Kim used Adadelta with lr=1.0).
     _default_lr: ClassVar[dict[str, float]] = {"adadelta": 1.0, "adam": 1e-3}
     #: The parameters that fix the shapes of the network, for the warm-start error.
     _architecture: ClassVar[str] = "mode, embedding_dim, optimizer"

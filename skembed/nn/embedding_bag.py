@@ -26,9 +26,6 @@ from ._ids import N_SPECIAL, ngram_ids, token_ids
 
 _MODES = ("rand", "static", "non-static")
 
-#: Default learning rate of each optimizer (Adam's higher than TextCNN's: see ``lr``).
-DEFAULT_LR = {"adadelta": 1.0, "adam": 3e-3}
-
 
 @register(
     "skembed.nn.embedding_bag:EmbeddingBagClassifier",
@@ -203,7 +200,8 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
     patience: int = 3
 
     _modes = _MODES
-    _default_lr = DEFAULT_LR
+    #: Adam's default rate is higher than TextCNN's (see ``lr``).
+    _default_lr: ClassVar[dict[str, float]] = {**NeuralTextClassifier._default_lr, "adam": 3e-3}
     _architecture = "mode, embedding_dim, ngram_range, n_buckets, hidden_size, optimizer"
 
     _parameter_constraints: ClassVar[dict] = {

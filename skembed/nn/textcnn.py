@@ -27,9 +27,6 @@ from ..persistence._checks import check_textcnn
 from ._classifier import FitData, NeuralTextClassifier
 from ._ids import N_SPECIAL, token_ids
 
-#: Default learning rate of each optimizer (Kim used Adadelta with lr=1.0).
-DEFAULT_LR = {"adadelta": 1.0, "adam": 1e-3}
-
 _MODES = ("rand", "static", "non-static", "multichannel")
 
 
@@ -164,7 +161,6 @@ class TextCNNClassifier(NeuralTextClassifier):
     max_norm: float | None = 3.0
 
     _modes = _MODES
-    _default_lr = DEFAULT_LR
     _architecture = "mode, filter_sizes, n_filters, embedding_dim, optimizer"
 
     _parameter_constraints: ClassVar[dict] = {
