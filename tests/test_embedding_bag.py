@@ -705,3 +705,14 @@ def test_default_learning_rate_and_random_rows_differ_from_textcnn(data):
     # one epoch moves a row by at most a few steps of 3e-3: the rows stay near their draw
     rows = bag.module_state_["embedding.weight"][N_SPECIAL:]
     assert 0.04 < np.abs(rows).max() < 0.05 + 0.1
+
+
+@pytest.mark.parametrize("cls", [EmbeddingBagClassifier, TextCNNClassifier])
+def test_lr_docstring_states_the_default_of_each_optimizer(cls):
+    """The ``lr`` entry writes its defaults out ("None means 3e-3 for 'adam' ..."): each
+    must be the rate ``lr=None`` trains with (``_default_lr``), so neither drifts alone."""
+    import re
+
+    entry = cls.__doc__.split("    lr : float or None")[1].split("\n    ")[1]
+    stated = {opt: float(rate) for rate, opt in re.findall(r"([\d.e-]+) for '(\w+)'", entry)}
+    assert stated == cls._default_lr
