@@ -278,6 +278,14 @@ init_scale : float, default={default:init_scale}
     way sooner to what the training documents say. Pretrained rows are
     scaled by ``scale_vectors`` instead."""
 
+_DOCS["embedding_lr"] = """\
+embedding_lr : float or None, default=None
+    Learning rate of the word embedding layer (the rows initialised from
+    ``vectors``, or at random); None: ``lr``, as every other layer. A
+    smaller rate keeps tuned pretrained vectors near what they knew: with
+    Adam a step moves each coordinate by about the rate, and a pretrained
+    row's coordinates are about 0.14 (``scale_vectors``)."""
+
 # The rest of the classifiers' parameters and fitted attributes, the same in both.
 _DOCS["network_params"] = (
     """\

@@ -716,3 +716,45 @@ def test_lr_docstring_states_the_default_of_each_optimizer(cls):
     entry = cls.__doc__.split("    lr : float or None")[1].split("\n    ")[1]
     stated = {opt: float(rate) for rate, opt in re.findall(r"([\d.e-]+) for '(\w+)'", entry)}
     assert stated == cls._default_lr
+
+
+@pytest.mark.parametrize("cls", [EmbeddingBagClassifier, TextCNNClassifier])
+def test_embedding_lr_is_the_rate_of_the_word_embedding_only(cls, data, vectors):
+    """``embedding_lr`` sets the word embedding's group; every other layer keeps ``lr``, and
+    None gives the embedding ``lr`` too. A tiny rate leaves the pretrained rows where they
+    started while the other layers train; a warm start keeps the groups it saved."""
+    docs, y = data
+    small = {"embedding_dim": 8, "n_filters": 4, "filter_sizes": (2, 3)}
+    params = {
+        **(small if cls is TextCNNClassifier else {}),
+        "vectors": vectors,
+        "mode": "non-static",
+        "max_epochs": 2,
+        "batch_size": 8,
+        "lr": 0.01,
+        "validation_fraction": None,
+        "random_state": 0,
+    }
+    slow = cls(**params, embedding_lr=1e-9).fit(docs, y)
+    same = cls(**params).fit(docs, y)
+    groups = [
+        {id_: g["lr"] for g in clf._optimizer_state["param_groups"] for id_ in g["params"]}
+        for clf in (slow, same)
+    ]
+    rates = [sorted(set(g.values())) for g in groups]
+    assert rates == [[1e-9, 0.01], [0.01]]
+    assert list(groups[0].values()).count(1e-9) == 1  # one tensor: the word embedding
+    known = [w for w in slow.vocabulary_ if w in vectors]
+    source_std = np.stack(list(vectors.values())).astype(np.float64).std()
+    before = np.stack([vectors[w] for w in known]) * (0.25 / np.sqrt(3) / source_std)
+    tuned = [clf.vectors_[[clf.vocabulary_[w] for w in known]] for clf in (slow, same)]
+    np.testing.assert_allclose(tuned[0], before, rtol=1e-4, atol=1e-6)  # as they started
+    assert np.abs(tuned[1] - before).max() > 1e-3  # at lr=0.01 they move
+    one_epoch = cls(**{**params, "max_epochs": 1}, embedding_lr=1e-9).fit(docs, y)
+    assert (
+        np.abs(one_epoch.module_state_["out.weight"] - slow.module_state_["out.weight"]).max()
+        > 1e-4
+    )
+    slow.set_params(warm_start=True, max_epochs=1).fit(docs, y)  # the saved groups load
+    with pytest.raises(ValueError, match="embedding_lr"):
+        cls(embedding_lr=0).fit(docs, y)

@@ -149,6 +149,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
     oov: str = "unknown"
     optimizer: str = "adam"
     lr: float | None = None
+    embedding_lr: float | None = None
     batch_size: int = 50
     max_epochs: int = 25
     validation_fraction: float | None = 0.1
@@ -195,6 +196,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         "min_count": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"adadelta", "adam"})],
         "lr": [Interval(Real, 0, None, closed="neither"), None],
+        "embedding_lr": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
@@ -464,6 +466,11 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         else:
             n_rows, dim = init.shape
         optimizer, optimizer_kwargs = self._optimizer(backend, torch)
+        lr = self._default_lr[self.optimizer] if self.lr is None else self.lr
+        # the word embedding in a group of its own (always, so a warm start finds the
+        # groups it saved): its rate is ``embedding_lr``, the other layers' ``lr``
+        embedding_lr = lr if self.embedding_lr is None else self.embedding_lr
+        optimizer_kwargs["optimizer__param_groups"] = [("embedding.weight", {"lr": embedding_lr})]
         module_kwargs = {
             f"module__{name}": value
             for name, value in self._module_kwargs(data, n_rows, dim).items()
@@ -480,7 +487,7 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
             criterion=torch.nn.CrossEntropyLoss,
             criterion__weight=torch.as_tensor(weight, dtype=torch.float32),
             optimizer=optimizer,
-            lr=self._default_lr[self.optimizer] if self.lr is None else self.lr,
+            lr=lr,
             **optimizer_kwargs,
             batch_size=self.batch_size,
             max_epochs=self.max_epochs,

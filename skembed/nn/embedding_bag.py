@@ -145,6 +145,7 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         (mean over the three, 3 seeds each; MR 0.35 lower, SST-2 1.0 and TREC
         0.3 higher) and trains in about half the epochs; with Kim's
         U[-0.25, 0.25] rows the two rates were even.
+    {embedding_lr}
     {network_params}
 
     Attributes

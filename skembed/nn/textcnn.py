@@ -120,6 +120,7 @@ class TextCNNClassifier(NeuralTextClassifier):
         (``benchmarks/bench_textcnn.py``).
     lr : float or None, default=None
         Learning rate; None means 1e-3 for 'adam' and 1.0 for 'adadelta'.
+    {embedding_lr}
     {network_params}
 
     Attributes
