@@ -596,6 +596,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=["tfidf", "cnn", "bag"],
         help="TF-IDF + LR, TextCNNClassifier (--modes), EmbeddingBagClassifier rows",
     )
+    parser.add_argument(
+        "--embedding-lr",
+        type=float,
+        help="also run each pretrained CNN mode with this embedding_lr (a row of its own)",
+    )
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--overhead-epochs", type=int, default=2)
     parser.add_argument("--overhead-rounds", type=int, default=2)
@@ -682,18 +687,29 @@ def main(argv: list[str] | None = None) -> int:
         modes = args.phrase_modes if name == "SST-2-phrases" else args.modes
         for mode in [m for m in args.modes if m in modes] if "cnn" in args.systems else ():
             runs = (
-                [(RAND, None)]
+                [(RAND, None, {})]
                 if mode == "rand"
-                else [(f"CNN-{mode} ({sources[v][0]})", sources[v][1]) for v in args.vectors]
+                else [(f"CNN-{mode} ({sources[v][0]})", sources[v][1], {}) for v in args.vectors]
             )
-            for label, vectors in runs:
+            if mode != "rand" and args.embedding_lr:  # a second row of each, the rate given
+                runs += [
+                    (
+                        f"{label[:-1]}, embedding_lr={args.embedding_lr:g})",
+                        vectors,
+                        {"embedding_lr": args.embedding_lr},
+                    )
+                    for label, vectors, _ in runs
+                ]
+            for label, vectors, params in runs:
                 print(f"  {label}", flush=True)
                 n_seeds = len(seeds)
                 if mode in ("static", "multichannel") and args.pretrained_seeds:
                     n_seeds = min(n_seeds, args.pretrained_seeds)
                 if name == "SST-2-phrases" and args.phrase_seeds:
                     n_seeds = min(n_seeds, args.phrase_seeds)
-                res[label] = run_cnn(task, mode, vectors, seeds[:n_seeds], extra, args.verbose)
+                res[label] = run_cnn(
+                    task, mode, vectors, seeds[:n_seeds], {**extra, **params}, args.verbose
+                )
                 res[label]["mode"] = mode
         if name == "MR" and "cnn" in args.systems and not args.no_overhead:
             print("  overhead: TextCNNClassifier vs a bare PyTorch loop (mode 'rand')", flush=True)
