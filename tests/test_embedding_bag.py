@@ -32,6 +32,7 @@ from test_textcnn import (  # noqa: E402, F401
 from skembed import load, save  # noqa: E402
 from skembed._text import NETWORK_TOKEN_PATTERN  # noqa: E402
 from skembed.nn import EmbeddingBagClassifier, TextCNNClassifier  # noqa: E402
+from skembed.nn._classifier import scale_factor  # noqa: E402
 from skembed.nn._ids import (  # noqa: E402
     N_SPECIAL,
     NGRAM_MULTIPLIER,
@@ -748,8 +749,8 @@ def test_embedding_lr_is_the_rate_of_the_word_embedding_only(cls, data, vectors)
     assert rates == [[1e-9, 0.01], [0.01]]
     assert list(groups[0].values()).count(1e-9) == 1  # one tensor: the word embedding
     known = [w for w in slow.vocabulary_ if w in vectors]
-    source_std = np.stack(list(vectors.values())).astype(np.float64).std()
-    before = np.stack([vectors[w] for w in known]) * (0.25 / np.sqrt(3) / source_std)
+    factor = scale_factor(np.stack(list(vectors.values())))  # what scale_vectors applies
+    before = np.stack([vectors[w] for w in known]) * factor
     tuned = [clf.vectors_[[clf.vocabulary_[w] for w in known]] for clf in (slow, same)]
     np.testing.assert_allclose(tuned[0], before, rtol=1e-4, atol=1e-6)  # as they started
     assert np.abs(tuned[1] - before).max() > 1e-3  # at lr=0.01 they move
