@@ -281,7 +281,8 @@ init_scale : float, default={default:init_scale}
 _DOCS["embedding_lr"] = """\
 embedding_lr : float or None, default=None
     Learning rate of the word embedding layer (the rows initialised from
-    ``vectors``, or at random); None: ``lr``, as every other layer. A
+    ``vectors``, or at random; the embedding bag's n-gram table keeps
+    ``lr``); None: ``lr``, as every other layer. A
     smaller rate keeps tuned pretrained vectors near what they knew: with
     Adam a step moves each coordinate by about the rate, and a pretrained
     row's coordinates are about 0.14 (``scale_vectors``). TextCNN in mode
