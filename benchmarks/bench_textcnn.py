@@ -37,7 +37,9 @@ stopping), accuracy on the test split.
 Every network uses its estimator's defaults, text parameters included (case
 and punctuation kept): for the CNN Kim's hyper-parameters (filters 3/4/5 x
 100, dropout 0.5, max-norm 3, batches of 50, at most 25 epochs, patience 5)
-but Adam (lr 1e-3) for his Adadelta; fastText's model with Adam for the
+but Adam (lr 1e-3) for his Adadelta, and in mode 'non-static' the embedding
+layer at lr / 10 (``embedding_lr=None``; ``--embedding-lr 1e-3`` adds rows at
+the full rate); fastText's model with Adam for the
 embedding bag (lr 3e-3, random rows U[-0.05, 0.05], chosen on held-out parts
 of the training sets). Nothing is tuned on the test sets.
 

@@ -282,14 +282,9 @@ _DOCS["embedding_lr"] = """\
 embedding_lr : float or None, default=None
     Learning rate of the word embedding layer (the rows initialised from
     ``vectors``, or at random; the embedding bag's n-gram table keeps
-    ``lr``); None: ``lr``, as every other layer. A
-    smaller rate keeps tuned pretrained vectors near what they knew: with
-    Adam a step moves each coordinate by about the rate, and a pretrained
-    row's coordinates are about 0.14 (``scale_vectors``). TextCNN in mode
-    'non-static' with word vectors distilled from all-MiniLM-L6-v2, at
-    ``embedding_lr=1e-4``: 0.5 points higher on held-out parts of the MR,
-    SST-2 and TREC training sets (mean over the three, 3 seeds each; MR 0.3
-    lower), with steadier seeds (``docs/textcnn_benchmark.md``)."""
+    ``lr``). A smaller rate keeps tuned pretrained vectors near what they
+    knew: with Adam a step moves each coordinate by about the rate, and a
+    pretrained row's coordinates are about 0.14 (``scale_vectors``)."""
 
 # The rest of the classifiers' parameters and fitted attributes, the same in both.
 _DOCS["network_params"] = (

@@ -722,11 +722,48 @@ def test_lr_docstring_states_the_default_of_each_optimizer(cls):
     assert stated == cls._default_lr
 
 
+@pytest.mark.parametrize(
+    "cls, mode, optimizer, expected",
+    [
+        (TextCNNClassifier, "non-static", "adam", 0.001),
+        (TextCNNClassifier, "multichannel", "adam", 0.01),
+        (TextCNNClassifier, "rand", "adam", 0.01),
+        (TextCNNClassifier, "non-static", "adadelta", 0.01),
+        (EmbeddingBagClassifier, "non-static", "adam", 0.01),
+        (EmbeddingBagClassifier, "rand", "adam", 0.01),
+    ],
+)
+def test_embedding_lr_none_is_a_tenth_of_lr_in_textcnn_non_static_with_adam(
+    cls, mode, optimizer, expected, data, vectors
+):
+    """``embedding_lr=None``: TextCNN's 'non-static' tunes its pretrained rows with Adam at
+    ``lr / 10`` (the measured default); every other mode, Adadelta and the embedding bag
+    train the embedding at ``lr``."""
+    docs, y = data
+    small = {"embedding_dim": 8, "n_filters": 4, "filter_sizes": (2, 3)}
+    clf = cls(
+        **(small if cls is TextCNNClassifier else {}),
+        vectors=None if mode == "rand" else vectors,
+        mode=mode,
+        optimizer=optimizer,
+        lr=0.01,
+        max_epochs=1,
+        validation_fraction=None,
+        random_state=0,
+    ).fit(docs, y)
+    groups = clf._optimizer_state["param_groups"]
+    embedding = [g for g in groups if g["lr"] != 0.01]  # the group of its own, when it differs
+    assert [g["lr"] for g in embedding] == ([] if expected == 0.01 else [expected])
+    if embedding:
+        assert len(embedding[0]["params"]) == 1  # one tensor: the word embedding
+    assert len(groups) == 2
+
+
 @pytest.mark.parametrize("cls", [EmbeddingBagClassifier, TextCNNClassifier])
 def test_embedding_lr_is_the_rate_of_the_word_embedding_only(cls, data, vectors):
-    """``embedding_lr`` sets the word embedding's group; every other layer keeps ``lr``, and
-    None gives the embedding ``lr`` too. A tiny rate leaves the pretrained rows where they
-    started while the other layers train; a warm start keeps the groups it saved."""
+    """``embedding_lr`` sets the word embedding's group; every other layer keeps ``lr``. A
+    tiny rate leaves the pretrained rows where they started while the other layers train;
+    a warm start keeps the groups it saved."""
     docs, y = data
     small = {"embedding_dim": 8, "n_filters": 4, "filter_sizes": (2, 3)}
     params = {
@@ -740,7 +777,7 @@ def test_embedding_lr_is_the_rate_of_the_word_embedding_only(cls, data, vectors)
         "random_state": 0,
     }
     slow = cls(**params, embedding_lr=1e-9).fit(docs, y)
-    same = cls(**params).fit(docs, y)
+    same = cls(**params, embedding_lr=0.01).fit(docs, y)
     groups = [
         {id_: g["lr"] for g in clf._optimizer_state["param_groups"] for id_ in g["params"]}
         for clf in (slow, same)

@@ -181,6 +181,9 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
     _modes: ClassVar[tuple[str, ...]] = ("rand", "static", "non-static")
     #: Default learning rate of each optimizer (Kim used Adadelta with lr=1.0).
     _default_lr: ClassVar[dict[str, float]] = {"adadelta": 1.0, "adam": 1e-3}
+    #: ``embedding_lr=None``: the word embedding's rate as a fraction of ``lr``, for each
+    #: (mode, optimizer) listed; ``lr`` itself for any other.
+    _embedding_lr_ratio: ClassVar[dict[tuple[str, str], float]] = {}
     #: The parameters that fix the shapes of the network, for the warm-start error.
     _architecture: ClassVar[str] = "mode, embedding_dim, optimizer"
 
@@ -469,8 +472,9 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
         lr = self._default_lr[self.optimizer] if self.lr is None else self.lr
         # the word embedding in a group of its own (always, so a warm start finds the
         # groups it saved): its rate is ``embedding_lr``, the other layers' ``lr``
-        embedding_lr = lr if self.embedding_lr is None else self.embedding_lr
-        optimizer_kwargs["optimizer__param_groups"] = [("embedding.weight", {"lr": embedding_lr})]
+        optimizer_kwargs["optimizer__param_groups"] = [
+            ("embedding.weight", {"lr": self._embedding_lr(lr)})
+        ]
         module_kwargs = {
             f"module__{name}": value
             for name, value in self._module_kwargs(data, n_rows, dim).items()
@@ -500,6 +504,13 @@ class NeuralTextClassifier(TokenizedInputMixin, ClassifierMixin, BaseEstimator):
             device=str(device),
             verbose=self.verbose,
         )
+
+    def _embedding_lr(self, lr: float) -> float:
+        """The word embedding's learning rate: ``embedding_lr``, else ``lr`` times the
+        class's ratio for the mode and optimizer (``_embedding_lr_ratio``)."""
+        if self.embedding_lr is not None:
+            return self.embedding_lr
+        return lr * self._embedding_lr_ratio.get((self.mode, self.optimizer), 1.0)
 
     def _iterators(self, torch, data: FitData) -> dict[str, Any]:
         """The DataLoader arguments: whole mini-batches fetched at once.

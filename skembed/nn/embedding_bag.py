@@ -146,6 +146,10 @@ class EmbeddingBagClassifier(NeuralTextClassifier):
         0.3 higher) and trains in about half the epochs; with Kim's
         U[-0.25, 0.25] rows the two rates were even.
     {embedding_lr}
+        None means ``lr`` (unlike TextCNN's mode 'non-static'): from GloVe
+        50-d with bigrams (mode 'non-static'), ``lr / 10`` cost 2 to 4 points
+        on held-out parts of the MR, SST-2 and TREC training sets (3 seeds
+        each; ``docs/textcnn_benchmark.md``).
     {network_params}
 
     Attributes
