@@ -50,6 +50,8 @@ Run from the repository root::
     python benchmarks/bench_textcnn.py --tasks TREC --vectors distilled --pretrained-seeds 1
     python benchmarks/bench_textcnn.py --systems tfidf bag --tasks SST-2 TREC   # no CNN
     python benchmarks/bench_textcnn.py --only-speed   # EmbeddingBag vs TextCNN s/epoch
+    python benchmarks/bench_textcnn.py --tasks SST-2-phrases --systems cnn --modes non-static \
+        --vectors distilled --oov-pretrained   # + rows with Kim's vocabulary (oov='pretrained')
 
 The data is read from ``--data``, else ``$SKEMBED_KIM2014``, else
 ``../shared/data/kim2014`` next to the repository; the script exits with a
@@ -65,6 +67,7 @@ import platform
 import statistics
 import sys
 import time
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +81,8 @@ GLOVE = "GloVe 50-d"
 DISTILLED = "MiniLM words 384-d"
 RAND = "CNN-rand (300-d)"
 BAG_BIGRAMS = "EmbeddingBag-rand (bigrams)"
+#: The label's tail of the rows with ``oov="pretrained"`` (``--oov-pretrained``).
+KIM_VOCABULARY = ", Kim's vocabulary"
 
 #: The EmbeddingBagClassifier rows: label -> (parameters, initialised from GloVe).
 BAGS = {
@@ -487,8 +492,8 @@ def bars(
                 f"- CNN-rand trained on SST-2 phrases: {rand:.2f} vs Kim {KIM['rand']['SST-2']} "
                 f"(at or above): {verdict(rand >= KIM['rand']['SST-2'])}"
             )
-    label = f"CNN-non-static ({DISTILLED})"
-    for task in tasks:  # non-static with distilled vectors: above TF-IDF, near Kim's static
+    labels = [f"CNN-non-static ({DISTILLED})", f"CNN-non-static ({DISTILLED}{KIM_VOCABULARY})"]
+    for task, label in product(tasks, labels):  # distilled: above TF-IDF, near Kim's static
         ns = mean_acc(results[task], label)
         tfidf = best_tfidf(results[task])
         if ns is None:
@@ -603,6 +608,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="also run each pretrained CNN mode with this embedding_lr (a row of its own)",
     )
+    parser.add_argument(
+        "--oov-pretrained",
+        action="store_true",
+        help="also run each pretrained CNN mode with oov='pretrained' (a row of its own): "
+        "Kim's vocabulary, in which a test word unseen in training keeps its vector",
+    )
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
     parser.add_argument("--overhead-epochs", type=int, default=2)
     parser.add_argument("--overhead-rounds", type=int, default=2)
@@ -701,6 +712,11 @@ def main(argv: list[str] | None = None) -> int:
                         {"embedding_lr": args.embedding_lr},
                     )
                     for label, vectors, _ in runs
+                ]
+            if mode != "rand" and args.oov_pretrained:  # and of each, Kim's vocabulary
+                runs += [
+                    (f"{label[:-1]}{KIM_VOCABULARY})", vectors, {**params, "oov": "pretrained"})
+                    for label, vectors, params in runs
                 ]
             for label, vectors, params in runs:
                 print(f"  {label}", flush=True)
