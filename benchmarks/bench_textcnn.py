@@ -50,8 +50,7 @@ Run from the repository root::
     python benchmarks/bench_textcnn.py --tasks TREC --vectors distilled --pretrained-seeds 1
     python benchmarks/bench_textcnn.py --systems tfidf bag --tasks SST-2 TREC   # no CNN
     python benchmarks/bench_textcnn.py --only-speed   # EmbeddingBag vs TextCNN s/epoch
-    python benchmarks/bench_textcnn.py --tasks SST-2-phrases --systems cnn --modes non-static \
-        --vectors distilled --oov-pretrained   # + rows with Kim's vocabulary (oov='pretrained')
+    python benchmarks/bench_textcnn.py --tasks SST-2 --modes non-static --oov-pretrained
 
 The data is read from ``--data``, else ``$SKEMBED_KIM2014``, else
 ``../shared/data/kim2014`` next to the repository; the script exits with a
