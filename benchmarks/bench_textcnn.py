@@ -696,6 +696,13 @@ def main(argv: list[str] | None = None) -> int:
             res[label] = run_bag(task, {**params, **bag_extra}, vectors, seeds, args.verbose)
             res[label]["kind"] = "bag"
         sources = {"glove": (GLOVE, glove), "distilled": (DISTILLED, distilled)}
+        # the extra rows of each pretrained CNN mode: label suffix -> parameters
+        variants = []
+        if args.embedding_lr:
+            rate = args.embedding_lr
+            variants.append((f", embedding_lr={rate:g}", {"embedding_lr": rate}))
+        if args.oov_pretrained:  # Kim's vocabulary
+            variants.append((KIM_VOCABULARY, {"oov": "pretrained"}))
         modes = args.phrase_modes if name == "SST-2-phrases" else args.modes
         for mode in [m for m in args.modes if m in modes] if "cnn" in args.systems else ():
             runs = (
@@ -703,18 +710,9 @@ def main(argv: list[str] | None = None) -> int:
                 if mode == "rand"
                 else [(f"CNN-{mode} ({sources[v][0]})", sources[v][1], {}) for v in args.vectors]
             )
-            if mode != "rand" and args.embedding_lr:  # a second row of each, the rate given
+            for suffix, variant in variants if mode != "rand" else ():  # a row of each, too
                 runs += [
-                    (
-                        f"{label[:-1]}, embedding_lr={args.embedding_lr:g})",
-                        vectors,
-                        {"embedding_lr": args.embedding_lr},
-                    )
-                    for label, vectors, _ in runs
-                ]
-            if mode != "rand" and args.oov_pretrained:  # and of each, Kim's vocabulary
-                runs += [
-                    (f"{label[:-1]}{KIM_VOCABULARY})", vectors, {**params, "oov": "pretrained"})
+                    (f"{label[:-1]}{suffix})", vectors, {**params, **variant})
                     for label, vectors, params in runs
                 ]
             for label, vectors, params in runs:
