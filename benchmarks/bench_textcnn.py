@@ -274,9 +274,12 @@ def record(out: dict, seed: int, digits: int, **figures) -> None:
     )
 
 
-def run_seeds(cls, task, seeds: list[int], verbose: int, digits: int, **params) -> dict:
+def run_seeds(
+    cls, task, seeds: list[int], verbose: int, digits: int, predictions=None, **params
+) -> dict:
     """Fit ``cls(random_state=seed, **params)`` for each seed (the networks' text defaults,
-    ``X_val`` when the task has a dev split); accuracy, seconds and epochs of each."""
+    ``X_val`` when the task has a dev split); accuracy, seconds and epochs of each. Each
+    seed's test predictions are appended to ``predictions`` when it is a list."""
     out = new_runs()
     for seed in seeds:
         clf = cls(random_state=seed, verbose=verbose, **{**CNN_TEXT, **params})
@@ -294,15 +297,19 @@ def run_seeds(cls, task, seeds: list[int], verbose: int, digits: int, **params) 
             epochs=clf.n_epochs_,
             best_epoch=clf.best_epoch_,
         )
+        if predictions is not None:
+            predictions.append(clf.predict(task["test"][0]))
     return out
 
 
-def run_cnn(task, mode: str, vectors, seeds: list[int], extra: dict, verbose: int) -> dict:
+def run_cnn(
+    task, mode: str, vectors, seeds: list[int], extra: dict, verbose: int, predictions=None
+) -> dict:
     from skembed import TextCNNClassifier
 
     vectors = None if mode == "rand" else vectors
     return run_seeds(
-        TextCNNClassifier, task, seeds, verbose, 1, vectors=vectors, mode=mode, **extra
+        TextCNNClassifier, task, seeds, verbose, 1, predictions, vectors=vectors, mode=mode, **extra
     )
 
 
@@ -317,7 +324,9 @@ def run_bag(task, params: dict, glove, seeds: list[int], verbose: int) -> dict:
 
 
 # --------------------------------------------------------------------------- plain loop
-def run_plain(task, seeds: list[int], max_epochs: int, n_filters: int, dim: int) -> dict:
+def run_plain(
+    task, seeds: list[int], max_epochs: int, n_filters: int, dim: int, predictions=None
+) -> dict:
     """A plain PyTorch CNN-rand written from issue 13's description, sharing no skembed code.
 
     Whitespace tokens of the (already tokenized) files, case and punctuation as they are; the
@@ -327,7 +336,8 @@ def run_plain(task, seeds: list[int], max_epochs: int, n_filters: int, dim: int)
     ``n_filters``, ReLU, max over time, dropout 0.5, a linear layer; Adam 1e-3 on every
     parameter, batches of 50, ``max_epochs`` epochs (the issue's 10), the epoch of the best
     dev accuracy kept. The dev part: the task's dev split, else 10 % of the training set
-    (stratified, ``random_state=seed``). ``torch.manual_seed(seed)`` draws the rest.
+    (stratified, ``random_state=seed``). ``torch.manual_seed(seed)`` draws the rest. Each
+    seed's test predictions (labels) are appended to ``predictions`` when it is a list.
     """
     import torch
     import torch.nn.functional as F
@@ -402,12 +412,15 @@ def run_plain(task, seeds: list[int], max_epochs: int, n_filters: int, dim: int)
                 best, best_epoch = dev, epoch
                 best_state = {k: v.clone() for k, v in net.state_dict().items()}
         net.load_state_dict(best_state)
+        test_pred = predict(net, ids_test)
+        if predictions is not None:
+            predictions.append(classes[test_pred])
         record(
             out,
             seed,
             1,
             fit_s=time.perf_counter() - start,
-            acc=100 * float(np.mean(predict(net, ids_test) == targets[2])),
+            acc=100 * float(np.mean(test_pred == targets[2])),
             s_per_epoch=statistics.mean(durations),
             epochs=max_epochs,
             best_epoch=best_epoch,
